@@ -1,0 +1,341 @@
+"""The `bihuan` command: run the demo or the production server, the worker, the daily tick, imports,
+the audit check, and any Django management command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = """\
+bihuan (闭环) runs a city's key work as a closed loop: key tasks, indicators, assessment, bulletins.
+
+Common commands:
+  bihuan demo                  set up the demo city and open it on http://127.0.0.1:8000
+  bihuan serve                 run the production server on the configured database
+  bihuan worker                send e-mails and webhooks queued by the app (keep it running)
+  bihuan tick                  run the periodic jobs once (from cron or a systemd timer)
+  bihuan import units FILE     create or update units from .xlsx or .csv
+  bihuan audit verify          check that nobody altered the audit log
+  bihuan manage ...            any Django management command (migrate, createsuperuser, ...)
+
+Settings come from BIHUAN_* environment variables; see .env.example.
+"""
+
+
+def _setup(**env: str) -> None:
+    for key, value in env.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bihuan.settings")
+    import django
+
+    django.setup()
+
+
+def _call(*args: str, **options: Any) -> None:
+    from django.core.management import call_command
+
+    call_command(*args, **options)
+
+
+# ---- demo ----------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    home = Path(os.environ.get("BIHUAN_HOME", "var")).resolve()
+    if args.reset and home.exists():
+        for name in ("bihuan.sqlite3", "bihuan.sqlite3-wal", "bihuan.sqlite3-shm"):
+            (home / name).unlink(missing_ok=True)
+        shutil.rmtree(home / "uploads", ignore_errors=True)
+    os.environ["BIHUAN_HOME"] = str(home)
+    hosts = ",".join(sorted({"127.0.0.1", "localhost", args.host if args.host != "0.0.0.0" else "*"}))
+    url = f"http://{'127.0.0.1' if args.host == '0.0.0.0' else args.host}:{args.port}/"
+    _setup(BIHUAN_HTTPS="0", BIHUAN_ALLOWED_HOSTS=hosts, BIHUAN_EMAIL_URL="console://", BIHUAN_BASE_URL=url.rstrip("/"))
+    started = time.monotonic()
+    _call("migrate", interactive=False, verbosity=0)
+    from bihuan.demo.loader import DEMO_PASSWORD, demo_loaded, demo_logins, load_demo
+
+    if not demo_loaded():
+        print("Loading the demo city (临汾市)…", flush=True)
+        load_demo()
+    print(f"\nbihuan demo ready in {time.monotonic() - started:.1f}s · data in {home}")
+    print(f"Open {url} and log in as one of (password for all: {DEMO_PASSWORD}):")
+    for username, role, unit in demo_logins():
+        print(f"  {username:<12} {role:<24} {unit}")
+    print("Stop with Ctrl+C. Run `bihuan demo --reset` to start over.\n", flush=True)
+    worker = _start_worker()
+    if not args.no_browser and (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform != "linux"
+    ):
+        import threading
+        import webbrowser
+
+        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    try:
+        return _run_server(args.host, args.port, workers=args.workers)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+
+
+def _start_worker() -> subprocess.Popen | None:
+    """The demo sends its e-mails (to this console) through the same background worker as production."""
+    return subprocess.Popen([sys.executable, "-m", "bihuan", "worker", "--quiet"], env=os.environ.copy())
+
+
+# ---- serve ---------------------------------------------------------------------------------------
+
+
+def _run_server(host: str, port: int, workers: int, threads: int = 4) -> int:
+    """Gunicorn with several worker processes; static files are served by the app (WhiteNoise)."""
+    from gunicorn.app.base import BaseApplication
+
+    from bihuan.wsgi import application
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "graceful_timeout": 20,
+                "accesslog": "-" if os.environ.get("BIHUAN_ACCESS_LOG") else None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "bihuan",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    Server().run()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+
+    if not settings.DEBUG and not settings.SECRET_KEY_GIVEN:
+        print(
+            "bihuan serve: set BIHUAN_SECRET_KEY to a long random value (or BIHUAN_DEBUG=1 for a trial).\n"
+            "  e.g. export BIHUAN_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\"",
+            file=sys.stderr,
+        )
+        return 2
+    if args.migrate:
+        _call("migrate", interactive=False)
+    _call("collectstatic", interactive=False, verbosity=0)
+    print(f"bihuan serving on http://{args.host}:{args.port}/ with {args.workers} worker processes", flush=True)
+    return _run_server(args.host, args.port, workers=args.workers)
+
+
+# ---- worker, tick, audit, import -----------------------------------------------------------------
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        _call("rqworker", "default", verbosity=0 if args.quiet else 1)
+    else:
+        options = {"verbosity": 0 if args.quiet else 1, "interval": args.interval}
+        if args.batch:
+            options["batch"] = True
+        _call("db_worker", **options)
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    _setup()
+    from datetime import date
+
+    from bihuan.core.ticks import run_tick
+
+    today = date.fromisoformat(args.today) if args.today else None
+    for name, outcome in run_tick(today).items():
+        print(f"{name}: {outcome}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    _setup()
+    from bihuan.core.audit import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        print(f"audit chain intact: {report.checked} events checked")
+        return 0
+    print(
+        f"audit chain BROKEN at event #{report.broken_seq}: {report.reason} "
+        f"({report.checked} events before it check out)",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _setup()
+    from bihuan.core.importing import ImportFailed
+    from bihuan.core.roles import SYSTEM
+    from bihuan.org import importers
+
+    run = {"units": importers.import_units, "users": importers.import_users}[args.kind]
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return 2
+    try:
+        result = run(SYSTEM, path, dry_run=args.dry_run)
+    except ImportFailed as failure:
+        print(f"Nothing was imported; {len(failure.errors)} problem(s):", file=sys.stderr)
+        for error in failure.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    verb = "would be" if args.dry_run else "were"
+    counts = result.counts
+    print(
+        f"{args.kind}: {counts['created']} {verb} created, {counts['updated']} {verb} changed, "
+        f"{counts['unchanged']} unchanged{' (dry run: nothing written)' if args.dry_run else ''}"
+    )
+    for label, fields in result.changes.items():
+        print(f"  changed {label}: " + "; ".join(f"{k} {v[0]!r} → {v[1]!r}" for k, v in fields.items()))
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["bihuan manage", *args.rest])
+    return 0
+
+
+# ---- parser --------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bihuan", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="set up the demo city and serve it",
+        description=(
+            "Create (or reuse) a SQLite database under BIHUAN_HOME (default ./var), load the demo city of "
+            "Linfen (临汾市) with one login per role, and serve it with a real multi-process server."
+        ),
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    demo.add_argument("--reset", action="store_true", help="throw the demo data away and build it again")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    demo.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the production server",
+        description=(
+            "Serve bihuan with gunicorn (several processes, static files included) on the database given by "
+            "BIHUAN_DATABASE_URL. Put nginx in front for HTTPS. Needs BIHUAN_SECRET_KEY unless BIHUAN_DEBUG=1."
+        ),
+    )
+    serve.add_argument("--host", default=os.environ.get("BIHUAN_HOST", "127.0.0.1"), help="address (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=int(os.environ.get("BIHUAN_PORT", "8000")), help="port (default 8000)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BIHUAN_WORKERS", str(2 * (os.cpu_count() or 1) + 1))),
+        help="server processes (default 2 × CPUs + 1, or BIHUAN_WORKERS)",
+    )
+    serve.add_argument("--migrate", action="store_true", help="apply database migrations before serving")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run background jobs (e-mail, webhooks)",
+        description=(
+            "Run the background job worker: the database queue by default, Redis (RQ) when BIHUAN_REDIS_URL is set. "
+            "Run one or more next to `bihuan serve`."
+        ),
+    )
+    worker.add_argument("--batch", action="store_true", help="process what is queued, then exit")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls of the database queue")
+    worker.add_argument("--quiet", action="store_true", help="print only errors")
+    worker.set_defaults(func=cmd_worker)
+
+    tick = sub.add_parser(
+        "tick",
+        help="run the periodic jobs once",
+        description=(
+            "Run every periodic job once for today (reminders, retries of failed deliveries, clean-ups). Safe to run "
+            "as often as you like: each job does its work for a day only once. Meant for cron or a systemd timer."
+        ),
+    )
+    tick.add_argument("--today", metavar="YYYY-MM-DD", help="run as if today were this date")
+    tick.set_defaults(func=cmd_tick)
+
+    audit = sub.add_parser("audit", help="check the audit log", description="Audit log commands.")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser(
+        "verify",
+        help="check every link of the audit chain",
+        description=(
+            "Recompute the hash of every audit event in order and report the first one that was changed, inserted "
+            "or deleted behind the application's back. Exit code 1 when the chain is broken."
+        ),
+    )
+    verify.set_defaults(func=cmd_audit)
+
+    imp = sub.add_parser(
+        "import",
+        help="import units or users from .xlsx/.csv",
+        description=(
+            "Create or update units or users from a spreadsheet (Chinese or English headers; download a template "
+            "from the import page). All rows are checked first; on any problem nothing is written and every "
+            "problem is listed with its file, sheet, row and column."
+        ),
+    )
+    imp.add_argument("kind", choices=["units", "users"], help="what the file holds")
+    imp.add_argument("file", help="the .xlsx or .csv file")
+    imp.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
+    imp.set_defaults(func=cmd_import)
+
+    manage = sub.add_parser(
+        "manage",
+        help="run a Django management command",
+        add_help=False,
+        description=("Any Django management command, e.g. `bihuan manage migrate` or `bihuan manage createsuperuser`."),
+    )
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        sys.exit(0)
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""API pagination: 50 a page by default; clients may ask for up to 500 with ?page_size=."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500

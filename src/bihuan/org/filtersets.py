@@ -1,0 +1,58 @@
+"""One filterset per list, shared by the page, the API and the export."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bihuan.core.roles import Role
+from bihuan.org.models import Unit, UnitGroup
+
+User = get_user_model()
+
+
+class UnitFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("kind"), choices=Unit.Kind.choices)
+    active = django_filters.BooleanFilter(label=_("active"))
+    parent = django_filters.ModelChoiceFilter(label=_("parent unit"), queryset=Unit.objects.all())
+
+    class Meta:
+        model = Unit
+        fields = ["q", "kind", "active", "parent"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(short_name__icontains=value))
+
+
+class UnitGroupFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = UnitGroup
+        fields = ["q"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class UserFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    role = django_filters.ChoiceFilter(label=_("role"), field_name="profile__role", choices=Role.choices)
+    unit = django_filters.ModelChoiceFilter(label=_("unit"), field_name="profile__unit", queryset=Unit.objects.all())
+    is_active = django_filters.BooleanFilter(label=_("active"))
+
+    class Meta:
+        model = User
+        fields = ["q", "role", "unit", "is_active"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(email__icontains=value)
+            | Q(profile__phone__icontains=value)
+            | Q(profile__title__icontains=value)
+        )

@@ -1,0 +1,297 @@
+"""Import units and users from CSV or XLSX: all rows are checked first, then all are written in one
+transaction, or none are."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bihuan.core import audit
+from bihuan.core.importing import (
+    Column,
+    ImportFailed,
+    Row,
+    RowError,
+    Table,
+    choices_text,
+    parse_bool,
+    parse_choice,
+    read_table,
+)
+from bihuan.core.policy import policy
+from bihuan.core.roles import Role
+from bihuan.org import services
+from bihuan.org.models import Unit
+
+User = get_user_model()
+
+UNIT_COLUMNS = (
+    Column("code", "代码", ("单位代码", "编码", "unit code"), required=True),
+    Column("name", "名称", ("单位名称", "单位", "unit name"), required=True),
+    Column("short_name", "简称", ("short name", "abbreviation")),
+    Column("kind", "类型", ("单位类型", "type", "unit kind")),
+    Column("parent", "上级代码", ("上级单位代码", "上级单位", "parent", "parent code")),
+    Column("sort_order", "排序", ("序号", "order", "sort")),
+    Column("active", "启用", ("是否启用", "状态", "enabled")),
+)
+
+USER_COLUMNS = (
+    Column("username", "用户名", ("账号", "登录名", "login", "user name"), required=True),
+    Column("name", "姓名", ("full name", "real name"), required=True),
+    Column("unit", "单位代码", ("单位", "unit code"), required=False),
+    Column("role", "角色", ("role",), required=True),
+    Column("title", "职务", ("job title", "position")),
+    Column("phone", "电话", ("手机", "手机号", "联系电话", "mobile", "telephone")),
+    Column("email", "邮箱", ("电子邮箱", "e-mail", "mail")),
+    Column("password", "初始密码", ("密码", "initial password")),
+    Column("active", "启用", ("是否启用", "状态", "enabled")),
+)
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    changes: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged)}
+
+
+class _Rollback(Exception):
+    """Raised at the end of a dry run to undo everything it wrote."""
+
+
+def _validation_messages(exc: ValidationError) -> list[tuple[str | None, str]]:
+    if hasattr(exc, "error_dict"):
+        return [
+            (
+                key,
+                " ".join(str(m) for m in errs[0].messages)
+                if len(errs) == 1
+                else " ".join(m for e in errs for m in e.messages),
+            )
+            for key, errs in exc.error_dict.items()
+        ]
+    return [(None, " ".join(exc.messages))]
+
+
+def _run(actor: Any, kind: str, table: Table, apply_row: Any, dry_run: bool, finish: Any = None) -> ImportResult:
+    """Apply every row inside one transaction; any error rolls back all of them, as does a dry run."""
+    result = ImportResult(dry_run=dry_run)
+    errors: list[RowError] = []
+    try:
+        with transaction.atomic():
+            for row in table.rows:
+                try:
+                    with transaction.atomic():
+                        apply_row(row, result)
+                except ValidationError as exc:
+                    errors.extend(table.error(row, key, message) for key, message in _validation_messages(exc))
+                except _RowProblem as problem:
+                    errors.append(table.error(row, problem.key, problem.message))
+            if finish is not None and not errors:
+                errors.extend(finish(result))
+            if errors:
+                raise ImportFailed(errors)
+            audit.record(
+                actor,
+                f"{kind}.imported",
+                None,
+                {"file": table.file, **result.counts},
+                object_type="import",
+                object_id=kind,
+                object_repr=table.file,
+            )
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return result
+
+
+class _RowProblem(Exception):
+    def __init__(self, key: str | None, message: str):
+        self.key, self.message = key, message
+
+
+def _bool(row: Row, key: str) -> bool:
+    value = parse_bool(row.values.get(key, ""))
+    if value is None:
+        raise _RowProblem(key, _("expected 是/否 (yes/no), got “%(value)s”") % {"value": row.values[key]})
+    return value
+
+
+def _int(row: Row, key: str) -> int:
+    text = row.values.get(key, "")
+    if not text:
+        return 0
+    try:
+        return int(float(text))
+    except ValueError:
+        raise _RowProblem(key, _("expected a whole number, got “%(value)s”") % {"value": text}) from None
+
+
+def _record(result: ImportResult, label: str, creating: bool, changes: dict[str, list[Any]]) -> None:
+    if creating:
+        result.created.append(label)
+    elif changes:
+        result.updated.append(label)
+        result.changes[label] = changes
+    else:
+        result.unchanged.append(label)
+
+
+def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: bool = False) -> ImportResult:
+    """Create or update units by code. Parents may be defined later in the same file."""
+    policy.require(actor, "import", Unit)
+    table = read_table(source, UNIT_COLUMNS, filename)
+    pending_parents: list[tuple[Row, Unit, str]] = []
+    seen: dict[str, int] = {}
+
+    def apply_row(row: Row, result: ImportResult) -> None:
+        code = row.values["code"]
+        if code in seen:
+            raise _RowProblem(
+                "code", _("the code %(code)s already appears in row %(row)s") % {"code": code, "row": seen[code]}
+            )
+        seen[code] = row.number
+        kind_text = row.values.get("kind", "")
+        kind = parse_choice(kind_text, Unit.Kind.choices) if kind_text else Unit.Kind.DEPARTMENT
+        if kind is None:
+            raise _RowProblem(
+                "kind",
+                _("expected one of %(choices)s, got “%(value)s”")
+                % {"choices": choices_text(Unit.Kind.choices), "value": kind_text},
+            )
+        unit = Unit.objects.filter(code=code).first()
+        before = audit.snapshot(unit, services.UNIT_FIELDS) if unit else {}
+        data = {
+            "code": code,
+            "name": row.values["name"],
+            "short_name": row.values.get("short_name", ""),
+            "kind": kind,
+            "sort_order": _int(row, "sort_order"),
+            "active": _bool(row, "active"),
+        }
+        if "short_name" not in row.values:
+            data.pop("short_name")
+        if "sort_order" not in row.values:
+            data.pop("sort_order")
+        saved = services.save_unit(actor, data, unit)
+        parent_code = row.values.get("parent", "")
+        if parent_code:
+            pending_parents.append((row, saved, parent_code))
+        elif "parent" in row.values and saved.parent_id is not None:
+            pending_parents.append((row, saved, ""))
+        _record(
+            result,
+            f"{code} {saved.name}",
+            unit is None,
+            audit.diff(before, audit.snapshot(saved, services.UNIT_FIELDS)),
+        )
+
+    def set_parents(result: ImportResult) -> list[RowError]:
+        errors = []
+        for row, unit, parent_code in pending_parents:
+            parent = Unit.objects.filter(code=parent_code).first() if parent_code else None
+            if parent_code and parent is None:
+                errors.append(table.error(row, "parent", _("no unit has the code %(code)s") % {"code": parent_code}))
+                continue
+            try:
+                with transaction.atomic():
+                    unit.refresh_from_db()
+                    services.save_unit(actor, {"parent": parent}, unit)
+            except ValidationError as exc:
+                errors.extend(table.error(row, "parent", m) for _k, m in _validation_messages(exc))
+                continue
+            label = f"{unit.code} {unit.name}"
+            if label in result.unchanged:
+                result.unchanged.remove(label)
+                result.updated.append(label)
+            if label in result.updated:
+                result.changes.setdefault(label, {})["parent"] = ["…", parent_code]
+        return errors
+
+    return _run(actor, "units", table, apply_row, dry_run, set_parents)
+
+
+def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: bool = False) -> ImportResult:
+    """Create or update users by user name, with their unit, role and contact details."""
+    policy.require(actor, "import", User)
+    table = read_table(source, USER_COLUMNS, filename)
+    units = {u.code: u for u in Unit.objects.all()}
+    seen: dict[str, int] = {}
+    tracked = (*services.USER_FIELDS, *services.PROFILE_FIELDS)
+
+    def apply_row(row: Row, result: ImportResult) -> None:
+        username = row.values["username"]
+        if username in seen:
+            raise _RowProblem(
+                "username",
+                _("the user name %(name)s already appears in row %(row)s") % {"name": username, "row": seen[username]},
+            )
+        seen[username] = row.number
+        role = parse_choice(row.values["role"], Role.choices)
+        if role is None:
+            raise _RowProblem(
+                "role",
+                _("expected one of %(choices)s, got “%(value)s”")
+                % {"choices": choices_text(Role.choices), "value": row.values["role"]},
+            )
+        unit_code = row.values.get("unit", "")
+        unit = units.get(unit_code) if unit_code else None
+        if unit_code and unit is None:
+            raise _RowProblem("unit", _("no unit has the code %(code)s") % {"code": unit_code})
+        if unit is None and role in (Role.UNIT_HEAD, Role.UNIT_CLERK):
+            raise _RowProblem("unit", _("a unit head or clerk needs a unit code"))
+        user = User.objects.select_related("profile").filter(username=username).first()
+        before = _user_snapshot(user, tracked) if user else {}
+        data = {"username": username, "first_name": row.values["name"], "is_active": _bool(row, "active")}
+        if "email" in row.values:
+            data["email"] = row.values["email"]
+        profile = {"unit": unit, "role": role}
+        for key in ("title", "phone"):
+            if key in row.values:
+                profile[key] = row.values[key]
+        password = row.values.get("password") or None
+        saved = services.save_user(actor, data, profile, user, password=password if user is None else None)
+        if user is not None and password:
+            services.set_password(actor, saved, password)
+        _record(result, username, user is None, audit.diff(before, _user_snapshot(saved, tracked)))
+
+    return _run(actor, "users", table, apply_row, dry_run)
+
+
+def _user_snapshot(user: Any, fields: Sequence[str]) -> dict[str, Any]:
+    profile = getattr(user, "profile", None)
+    data = audit.snapshot(user, [f for f in fields if f in services.USER_FIELDS])
+    if profile is not None:
+        data.update(audit.snapshot(profile, [f for f in fields if f in services.PROFILE_FIELDS]))
+    return data
+
+
+TEMPLATE_EXAMPLES = {
+    "units": (
+        UNIT_COLUMNS,
+        [
+            ["141000", "临汾市", "临汾", "市", "", "0", "是"],
+            ["FGW", "市发展和改革委员会", "市发改委", "市直部门", "141000", "10", "是"],
+        ],
+    ),
+    "users": (
+        USER_COLUMNS,
+        [["zhangsan", "张三", "FGW", "联络员", "科员", "0357-1234567", "zhangsan@example.gov.cn", "", "是"]],
+    ),
+}
+TEMPLATE_TITLES = {"units": gettext_lazy("units"), "users": gettext_lazy("users")}

@@ -1,0 +1,49 @@
+"""Every read of units, plates and users that pages, API and exports share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, QuerySet
+
+from bihuan.core.policy import policy
+from bihuan.org.models import Unit, UnitGroup
+
+User = get_user_model()
+
+
+def units(user: Any) -> QuerySet[Unit]:
+    return policy.visible(user, Unit.objects.select_related("parent").annotate(member_count=Count("members")))
+
+
+def unit_tree(user: Any) -> list[tuple[Unit, int]]:
+    """Visible units in tree order, each with its depth, for indented lists and pickers."""
+    all_units = list(units(user))
+    children: dict[int | None, list[Unit]] = {}
+    ids = {u.pk for u in all_units}
+    for unit in all_units:
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[tuple[Unit, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for unit in children.get(parent, []):
+            ordered.append((unit, depth))
+            walk(unit.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def groups(user: Any) -> QuerySet[UnitGroup]:
+    return policy.visible(
+        user,
+        UnitGroup.objects.prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("sort_order", "code"))),
+    )
+
+
+def users(user: Any) -> QuerySet:
+    return policy.visible(
+        user, User.objects.select_related("profile", "profile__unit").order_by("profile__unit__sort_order", "username")
+    )

@@ -1,0 +1,65 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from bihuan.blueprint import api as blueprint_api
+from bihuan.blueprint import views as blueprint_views
+from bihuan.core import api as core_api
+from bihuan.core import views as core_views
+from bihuan.org import api as org_api
+from bihuan.org import views as org_views
+
+router = DefaultRouter()
+router.register("units", org_api.UnitViewSet, basename="unit")
+router.register("plates", org_api.UnitGroupViewSet, basename="plate")
+router.register("users", org_api.UserViewSet, basename="user")
+router.register("categories", blueprint_api.CategoryViewSet, basename="category")
+router.register("notifications", core_api.NotificationViewSet, basename="notification")
+router.register("audit-events", core_api.AuditEventViewSet, basename="audit-event")
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", core_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/profile/", core_views.profile, name="profile"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("inbox/", core_views.inbox, name="inbox"),
+    path("inbox/count/", core_views.inbox_count, name="inbox-count"),
+    path("inbox/read-all/", core_views.inbox_read_all, name="inbox-read-all"),
+    path("inbox/<int:pk>/read/", core_views.inbox_read, name="inbox-read"),
+    path("units/", org_views.unit_list, name="unit-list"),
+    path("units/new/", org_views.unit_edit, name="unit-new"),
+    path("units/<int:pk>/", org_views.unit_detail, name="unit-detail"),
+    path("units/<int:pk>/edit/", org_views.unit_edit, name="unit-edit"),
+    path("units/import/", org_views.import_page, {"kind": "units"}, name="unit-import"),
+    path("plates/", org_views.group_list, name="group-list"),
+    path("plates/new/", org_views.group_edit, name="group-new"),
+    path("plates/<int:pk>/edit/", org_views.group_edit, name="group-edit"),
+    path("people/", org_views.user_list, name="user-list"),
+    path("people/new/", org_views.user_edit, name="user-new"),
+    path("people/import/", org_views.import_page, {"kind": "users"}, name="user-import"),
+    path("people/<int:pk>/", org_views.user_detail, name="user-detail"),
+    path("people/<int:pk>/edit/", org_views.user_edit, name="user-edit"),
+    path("people/<int:pk>/active/", org_views.user_set_active, name="user-set-active"),
+    path("people/<int:pk>/password/", org_views.user_password, name="user-password"),
+    path("import/<str:kind>/template.xlsx", org_views.import_template, name="import-template"),
+    path("categories/", blueprint_views.category_list, name="category-list"),
+    path("categories/new/", blueprint_views.category_edit, name="category-new"),
+    path("categories/<int:pk>/edit/", blueprint_views.category_edit, name="category-edit"),
+    path("audit/", core_views.audit_list, name="audit-list"),
+    path("deliveries/", core_views.delivery_list, name="delivery-list"),
+    path("deliveries/<int:pk>/retry/", core_views.delivery_retry, name="delivery-retry"),
+    path("webhooks/", core_views.webhook_list, name="webhook-list"),
+    path("webhooks/new/", core_views.webhook_edit, name="webhook-new"),
+    path("webhooks/<int:pk>/edit/", core_views.webhook_edit, name="webhook-edit"),
+    path("api/v1/", include((router.urls, "api"))),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler403 = "bihuan.core.errors.forbidden"
+handler404 = "bihuan.core.errors.not_found"
+handler500 = "bihuan.core.errors.server_error"
