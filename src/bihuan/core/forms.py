@@ -35,6 +35,8 @@ class BootstrapMixin:
 
 
 class WebhookForm(BootstrapMixin, forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+
     class Meta:
         model = WebhookEndpoint
         fields = ["name", "url", "secret", "active"]
@@ -44,3 +46,10 @@ class WebhookForm(BootstrapMixin, forms.ModelForm):
 
 class ImportForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("File (.xlsx or .csv)"))
+
+
+class YesNoAllSelect(forms.Select):
+    """A three-way choice for boolean filters that reads naturally: all, yes, no."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])

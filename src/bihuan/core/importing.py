@@ -184,7 +184,7 @@ def _to_table(name: str, sheet: str | None, raw: list[list[Any]], columns: Seque
                     sheet,
                     header_index + 1,
                     None,
-                    _("the required column %(name)s is missing") % {"name": column.label},
+                    _("the required column %(name)s is missing") % {"name": f"{column.label} ({column.key})"},
                 )
             )
     if errors:
@@ -224,13 +224,15 @@ def parse_bool(text: str, default: bool = True) -> bool | None:
     return None
 
 
-def parse_choice(text: str, choices: Iterable[tuple[str, Any]]) -> str | None:
-    """A choice's value from its value or its label in any language, or None."""
+def parse_choice(
+    text: str, choices: Iterable[tuple[str, Any]], aliases: dict[str, tuple[str, ...]] | None = None
+) -> str | None:
+    """A choice's value from its value, its label in any language or a common alias, or None."""
     from django.utils import translation
 
     wanted = normalise_header(text)
     for value, label in choices:
-        names = {normalise_header(value)}
+        names = {normalise_header(value), *(normalise_header(a) for a in (aliases or {}).get(value, ()))}
         for language in ("zh-hans", "en"):
             with translation.override(language):
                 names.add(normalise_header(str(label)))

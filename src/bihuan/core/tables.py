@@ -12,6 +12,7 @@ import xlsxwriter
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 
@@ -46,7 +47,7 @@ def xlsx_response(filename: str, title: str, columns: Sequence[Col], objects: It
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
     for index, column in enumerate(columns):
-        sheet.write(0, index, force_str(column.header), header)
+        sheet.write(0, index, capfirst(force_str(column.header)), header)
         sheet.set_column(index, index, column.width)
     count = 0
     for row, obj in enumerate(objects, start=1):

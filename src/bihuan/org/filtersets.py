@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bihuan.core.forms import YesNoAllSelect
 from bihuan.core.roles import Role
 from bihuan.org.models import Unit, UnitGroup
 
@@ -16,7 +17,7 @@ User = get_user_model()
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=Unit.Kind.choices)
-    active = django_filters.BooleanFilter(label=_("active"))
+    active = django_filters.BooleanFilter(label=_("active"), widget=YesNoAllSelect)
     parent = django_filters.ModelChoiceFilter(label=_("parent unit"), queryset=Unit.objects.all())
 
     class Meta:
@@ -42,7 +43,7 @@ class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     role = django_filters.ChoiceFilter(label=_("role"), field_name="profile__role", choices=Role.choices)
     unit = django_filters.ModelChoiceFilter(label=_("unit"), field_name="profile__unit", queryset=Unit.objects.all())
-    is_active = django_filters.BooleanFilter(label=_("active"))
+    is_active = django_filters.BooleanFilter(label=_("active"), widget=YesNoAllSelect)
 
     class Meta:
         model = User

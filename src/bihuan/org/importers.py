@@ -55,6 +55,26 @@ USER_COLUMNS = (
 )
 
 
+# Words offices actually type in these columns, whatever the UI language.
+KIND_ALIASES = {
+    Unit.Kind.CITY: ("市", "市级", "地级市", "市本级"),
+    Unit.Kind.DEPARTMENT: ("市直部门", "市直单位", "部门", "委办局"),
+    Unit.Kind.COUNTY: ("县区", "县（市、区）", "县", "区", "县级市", "县市区"),
+    Unit.Kind.ZONE: ("开发区", "园区", "功能区"),
+    Unit.Kind.OTHER: ("其他",),
+}
+ROLE_ALIASES = {
+    Role.ADMIN: ("管理员", "系统管理员"),
+    Role.SUPERVISOR: ("督查室", "督查"),
+    Role.ASSESSOR: ("考核办", "考核"),
+    Role.LEADER: ("领导", "市领导", "分管领导"),
+    Role.UNIT_HEAD: ("单位负责人", "负责人", "主要负责人"),
+    Role.UNIT_CLERK: ("联络员", "单位联络员", "经办人"),
+    Role.STATISTICIAN: ("统计员", "统计"),
+    Role.VIEWER: ("查看者", "只读", "浏览"),
+}
+
+
 @dataclass
 class ImportResult:
     created: list[str] = field(default_factory=list)
@@ -167,7 +187,7 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
             )
         seen[code] = row.number
         kind_text = row.values.get("kind", "")
-        kind = parse_choice(kind_text, Unit.Kind.choices) if kind_text else Unit.Kind.DEPARTMENT
+        kind = parse_choice(kind_text, Unit.Kind.choices, KIND_ALIASES) if kind_text else Unit.Kind.DEPARTMENT
         if kind is None:
             raise _RowProblem(
                 "kind",
@@ -242,7 +262,7 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
                 _("the user name %(name)s already appears in row %(row)s") % {"name": username, "row": seen[username]},
             )
         seen[username] = row.number
-        role = parse_choice(row.values["role"], Role.choices)
+        role = parse_choice(row.values["role"], Role.choices, ROLE_ALIASES)
         if role is None:
             raise _RowProblem(
                 "role",

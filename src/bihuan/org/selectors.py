@@ -14,7 +14,8 @@ User = get_user_model()
 
 
 def units(user: Any) -> QuerySet[Unit]:
-    return policy.visible(user, Unit.objects.select_related("parent").annotate(member_count=Count("members")))
+    units = Unit.objects.select_related("parent").annotate(member_count=Count("members")).order_by("sort_order", "code")
+    return policy.visible(user, units)
 
 
 def unit_tree(user: Any) -> list[tuple[Unit, int]]:

@@ -1,0 +1,123 @@
+"""The audit chain: every service write leaves a linked event; tampering is caught by `verify`."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from bihuan.cli import main as cli_main
+from bihuan.core import audit
+from bihuan.core.models import AuditEvent, AuditHead
+from bihuan.core.roles import SYSTEM
+from bihuan.org.models import Unit
+from bihuan.org.services import save_unit
+
+
+def test_service_write_records_before_and_after(people, own_unit):
+    admin = people["admin"]
+    save_unit(admin, {"name": "市发展改革委"}, own_unit)
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.action == "unit.changed"
+    assert event.actor == admin and event.actor_name == "admin"
+    assert event.object_type == "org.unit" and event.object_id == str(own_unit.pk)
+    assert event.changes == {"name": ["市发展和改革委员会", "市发展改革委"]}
+
+
+def test_no_event_when_nothing_changed(people, own_unit):
+    count = AuditEvent.objects.count()
+    save_unit(people["admin"], {"name": own_unit.name}, own_unit)
+    assert AuditEvent.objects.count() == count
+
+
+def test_event_is_rolled_back_with_the_write(db):
+    count = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        save_unit(SYSTEM, {"code": "X1", "name": "临时"})
+        raise RuntimeError("the caller fails after the service")
+    assert AuditEvent.objects.count() == count
+    assert not Unit.objects.filter(code="X1").exists()
+    assert audit.verify_chain().ok
+
+
+def test_chain_links_every_event(own_unit, other_unit):
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[0].prev_hash == audit.GENESIS
+    for previous, event in zip(events, events[1:], strict=False):
+        assert event.prev_hash == previous.hash
+    report = audit.verify_chain()
+    assert report.ok and report.checked == len(events)
+
+
+def test_events_refuse_update_and_delete_through_the_orm(own_unit):
+    event = AuditEvent.objects.first()
+    event.action = "forged"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+
+
+def _raw(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        ("UPDATE core_auditevent SET changes = %s WHERE seq = %s", "changed"),
+        ("UPDATE core_auditevent SET actor_name = %s WHERE seq = %s", "changed"),
+        ("DELETE FROM core_auditevent WHERE seq = %s", "missing"),
+    ],
+)
+def test_verify_catches_edits_behind_the_apps_back(tamper, reason, people, own_unit, capsys):
+    target = 3
+    total = AuditEvent.objects.count()
+    if tamper.startswith("DELETE"):
+        _raw(tamper, [target])
+    elif "changes" in tamper:
+        _raw(tamper, ['{"name": ["x", "y"]}', target])
+    else:
+        _raw(tamper, ["somebody-else", target])
+    report = audit.verify_chain()
+    assert not report.ok
+    assert report.broken_seq == target
+    assert reason in report.reason
+    assert report.checked == target - 1 < total
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["audit", "verify"])
+    assert exit_info.value.code == 1
+    assert f"#{target}" in capsys.readouterr().err
+
+
+def test_verify_catches_a_rewritten_chain_tail(own_unit):
+    """Deleting the newest event and its hash leaves a chain shorter than its recorded tip."""
+    last = AuditEvent.objects.order_by("-seq").first()
+    _raw("DELETE FROM core_auditevent WHERE seq = %s", [last.seq])
+    report = audit.verify_chain()
+    assert not report.ok and report.broken_seq == last.seq
+
+
+def test_cli_verify_passes_on_an_intact_chain(own_unit, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["audit", "verify"])
+    assert exit_info.value.code == 0
+    assert "intact" in capsys.readouterr().out
+    assert AuditHead.objects.get().last_seq == AuditEvent.objects.count()
+
+
+def test_audit_page_filters_by_object_user_and_date(people, login, own_unit, other_unit):
+    from bihuan.org.services import save_unit as save
+
+    admin = people["admin"]
+    save(admin, {"short_name": "发改"}, own_unit)
+    client = login(people["supervisor"])
+    by_object = client.get(f"/audit/?object_type=org.unit&object_id={own_unit.pk}")
+    assert by_object.status_code == 200
+    assert "发改".encode() in by_object.content and "尧都区".encode() not in by_object.content
+    by_user = client.get(f"/audit/?actor={admin.pk}")
+    assert b"unit.changed" in by_user.content and b"user.created" not in by_user.content
+    future = client.get("/audit/?since=2999-01-01")
+    assert b"unit.changed" not in future.content
+    assert client.get("/audit/?verify=1").status_code == 200

@@ -1,0 +1,118 @@
+"""Every page renders for every role, in Chinese by default and in complete English on request."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from bihuan.blueprint.services import save_category
+from bihuan.core.roles import SYSTEM, Role
+from bihuan.org.models import UnitGroup
+from bihuan.org.services import save_group
+
+EVERYONE = ["home", "inbox", "profile", "password_change", "unit-list", "group-list", "user-list", "category-list"]
+
+
+@pytest.fixture
+def configured(people, own_unit, other_unit):
+    save_group(SYSTEM, {"code": "YF", "name": "沿汾板块", "illustrative": True}, [own_unit, other_unit])
+    save_category(SYSTEM, {"code": "ZTX", "name": "主体性"})
+    return people
+
+
+@pytest.mark.parametrize("role", list(Role.values))
+def test_pages_render_for_every_role(role, configured, login, own_unit, django_assert_max_num_queries):
+    client = login(configured[role])
+    for name in EVERYONE:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+    assert client.get(reverse("unit-detail", args=[own_unit.pk])).status_code == 200
+    assert client.get(reverse("user-detail", args=[configured[role].pk])).status_code == 200
+    assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_chinese_by_default_and_english_on_switch(configured, login):
+    client = login(configured["unit_clerk"])
+    chinese = client.get(reverse("home"))
+    assert '<html lang="zh-hans">' in chinese.content.decode()
+    assert "收件箱" in chinese.content.decode() and "单位联络员" in chinese.content.decode()
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert switched.status_code == 302
+    english = client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in english and "Inbox" in english and "收件箱" not in english
+
+
+def test_plates_are_marked_illustrative(configured, login):
+    page = login(configured["viewer"]).get(reverse("group-list")).content.decode()
+    assert "沿汾板块" in page and "示意" in page
+    assert UnitGroup.objects.get(code="YF").illustrative
+
+
+def test_list_pages_export_to_excel(configured, login):
+    client = login(configured["admin"])
+    for name in ("unit-list", "user-list", "category-list", "audit-list"):
+        response = client.get(reverse(name) + "?format=xlsx")
+        assert response.status_code == 200, name
+        assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_list_page_query_count_does_not_grow_with_rows(configured, login, make_user, own_unit,
+                                                       django_assert_max_num_queries):
+    client = login(configured["admin"])
+    client.get(reverse("user-list"))
+    for index in range(30):
+        make_user(f"extra{index}", Role.VIEWER, own_unit)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("user-list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("unit-list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get("/api/v1/users/").status_code == 200
+
+
+def test_admin_manages_users_through_the_pages(configured, login, own_unit):
+    client = login(configured["admin"])
+    created = client.post(reverse("user-new"), {
+        "username": "wangwu", "first_name": "王五", "email": "", "unit": own_unit.pk, "role": Role.UNIT_CLERK,
+        "title": "科员", "phone": "0357-1234567", "is_active": "on", "email_notifications": "on",
+        "password": "Strong-pass-2025",
+    })
+    assert created.status_code == 302
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="wangwu")
+    assert user.check_password("Strong-pass-2025") and user.profile.unit == own_unit
+    weak = client.post(reverse("user-password", args=[user.pk]), {"password": "123"})
+    assert weak.status_code == 400
+    bad_phone = client.post(reverse("user-edit", args=[user.pk]), {
+        "username": "wangwu", "first_name": "王五", "role": Role.UNIT_CLERK, "phone": "call me maybe",
+    })
+    assert bad_phone.status_code == 400
+
+
+def test_health_endpoint(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_api_schema_lists_every_endpoint(configured, login):
+    schema = login(configured["viewer"]).get("/api/v1/schema/?format=json").json()
+    for path in ("/api/v1/units/", "/api/v1/plates/", "/api/v1/users/", "/api/v1/categories/",
+                 "/api/v1/notifications/", "/api/v1/audit-events/"):
+        assert path in schema["paths"], path
+
+
+def test_api_token_authentication(configured, client):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=configured["admin"])
+    response = client.get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200 and response.json()["username"] == "admin"
+    assert client.get("/api/v1/users/me/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
+
+
+def test_api_validation_errors_are_400_not_500(configured, login):
+    client = login(configured["admin"])
+    duplicate = client.post("/api/v1/units/", {"code": "FGW", "name": "重复"}, content_type="application/json")
+    assert duplicate.status_code == 400 and "code" in duplicate.json()
+    bad = client.post("/api/v1/units/", {"code": "bad code!", "name": "x"}, content_type="application/json")
+    assert bad.status_code == 400
