@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import connection, transaction
 
@@ -43,7 +45,7 @@ def test_chain_links_every_event(own_unit, other_unit):
     events = list(AuditEvent.objects.order_by("seq"))
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == audit.GENESIS
-    for previous, event in zip(events, events[1:], strict=False):
+    for previous, event in itertools.pairwise(events):
         assert event.prev_hash == previous.hash
     report = audit.verify_chain()
     assert report.ok and report.checked == len(events)

@@ -17,10 +17,11 @@ SUBCOMMANDS = ["demo", "serve", "worker", "tick", "audit", "import", "manage"]
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BIHUAN_") and k != "DJANGO_SETTINGS_MODULE"}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("BIHUAN_", "DJANGO_"))}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bihuan", *args], capture_output=True, text=True, env=full_env,
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bihuan", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120
+    )
 
 
 def test_every_subcommand_explains_itself(capsys):
@@ -81,8 +82,11 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
 
 
 def test_check_deploy_is_clean_in_production_mode(tmp_path):
-    env = {"BIHUAN_HOME": str(tmp_path), "BIHUAN_SECRET_KEY": "k" * 20 + "-production-secret-0123456789abcdef",
-           "BIHUAN_ALLOWED_HOSTS": "bihuan.example.gov.cn"}
+    env = {
+        "BIHUAN_HOME": str(tmp_path),
+        "BIHUAN_SECRET_KEY": "k" * 20 + "-production-secret-0123456789abcdef",
+        "BIHUAN_ALLOWED_HOSTS": "bihuan.example.gov.cn",
+    }
     result = run("manage", "check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -91,8 +95,13 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
 def test_sqlite_runs_in_wal_mode(tmp_path):
     env = {"BIHUAN_HOME": str(tmp_path)}
     assert run("manage", "migrate", "-v0", env=env).returncode == 0
-    result = run("manage", "shell", "-c",
-                 "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode');"
-                 " print(c.fetchone()[0])", env=env)
+    result = run(
+        "manage",
+        "shell",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode');"
+        " print(c.fetchone()[0])",
+        env=env,
+    )
     assert result.stdout.strip().splitlines()[-1] == "wal"
     assert Path(tmp_path, "bihuan.sqlite3").exists()

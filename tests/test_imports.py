@@ -8,6 +8,7 @@ import pytest
 import xlsxwriter
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from django.utils import translation
 
 from bihuan.core.importing import ImportFailed
 from bihuan.core.models import AuditEvent
@@ -16,6 +17,13 @@ from bihuan.org.importers import import_units, import_users
 from bihuan.org.models import Unit
 
 User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English here; one test below checks the Chinese wording."""
+    with translation.override("en"):
+        yield
 
 
 def xlsx(rows: list[list[object]], sheet: str = "单位") -> io.BytesIO:
@@ -36,12 +44,14 @@ def csv_bytes(text: str, encoding: str = "utf-8") -> io.BytesIO:
 
 
 def test_units_from_xlsx_with_chinese_headers_and_forward_parent(db):
-    source = xlsx([
-        ["单位代码", "单位名称", "简称", "类型", "上级单位代码", "排序"],
-        ["FGW", "市发展和改革委员会", "市发改委", "市直部门", "141000", 10],
-        ["141000", "临汾市", "临汾", "市", "", 0],
-        ["141002", "尧都区", "尧都", "county", "141000", 100],
-    ])
+    source = xlsx(
+        [
+            ["单位代码", "单位名称", "简称", "类型", "上级单位代码", "排序"],
+            ["FGW", "市发展和改革委员会", "市发改委", "市直部门", "141000", 10],
+            ["141000", "临汾市", "临汾", "市", "", 0],
+            ["141002", "尧都区", "尧都", "county", "141000", 100],
+        ]
+    )
     result = import_units(SYSTEM, source, filename="units.xlsx")
     assert result.counts == {"created": 3, "updated": 0, "unchanged": 0}
     fgw = Unit.objects.get(code="FGW")
@@ -63,14 +73,16 @@ def test_gb18030_csv_as_saved_by_excel_on_chinese_windows(db):
 
 
 def test_bad_rows_name_file_sheet_row_column_and_nothing_is_written(db):
-    source = xlsx([
-        ["代码", "名称", "类型", "上级代码", "启用"],
-        ["OK1", "好单位", "市直部门", "", "是"],
-        ["BAD 1", "坏代码", "市直部门", "", "是"],
-        ["OK2", "好单位2", "火星", "", "是"],
-        ["OK3", "好单位3", "市直部门", "NOPE", "也许"],
-        ["OK1", "重复", "", "", ""],
-    ])
+    source = xlsx(
+        [
+            ["代码", "名称", "类型", "上级代码", "启用"],
+            ["OK1", "好单位", "市直部门", "", "是"],
+            ["BAD 1", "坏代码", "市直部门", "", "是"],
+            ["OK2", "好单位2", "火星", "", "是"],
+            ["OK3", "好单位3", "市直部门", "NOPE", "也许"],
+            ["OK1", "重复", "", "", ""],
+        ]
+    )
     with pytest.raises(ImportFailed) as failure:
         import_units(SYSTEM, source, filename="单位.xlsx")
     messages = [str(e) for e in failure.value.errors]
@@ -130,7 +142,9 @@ def test_huge_files_and_too_many_rows_are_refused(db):
 
 
 def test_hostile_strings_are_stored_as_text_and_escaped_on_pages(people, login):
-    import_units(SYSTEM, csv_bytes('code,name\nXSS,"<script>alert(1)</script>"\nFORMULA,=HYPERLINK("x")\n'), filename="u.csv")
+    import_units(
+        SYSTEM, csv_bytes('code,name\nXSS,"<script>alert(1)</script>"\nFORMULA,=HYPERLINK("x")\n'), filename="u.csv"
+    )
     page = login(people["viewer"]).get("/units/?q=XSS")
     assert b"<script>alert(1)</script>" not in page.content
     assert b"&lt;script&gt;" in page.content
@@ -189,7 +203,7 @@ def test_import_page_shows_errors_without_writing(people, login):
     upload.name = "units.csv"
     response = client.post("/units/import/", {"file": upload})
     assert response.status_code == 400
-    assert "火星".encode() in response.content and b"row 2" in response.content or "第".encode() in response.content
+    assert "火星".encode() in response.content and "第 2 行".encode() in response.content  # the page speaks Chinese
     assert not Unit.objects.filter(code="P2").exists()
 
 
@@ -202,3 +216,10 @@ def test_templates_download_and_import_back(people, login):
     template = io.BytesIO(client.get("/import/units/template.xlsx").content)
     result = import_units(SYSTEM, template, filename="template.xlsx", dry_run=True)
     assert sum(result.counts.values()) == 2  # the example rows import cleanly
+
+
+def test_messages_read_naturally_in_chinese(db):
+    with translation.override("zh-hans"), pytest.raises(ImportFailed) as failure:
+        import_units(SYSTEM, xlsx([["代码", "名称", "类型"], ["A", "甲", "火星"]]), filename="单位.xlsx")
+    assert str(failure.value).startswith("单位.xlsx, 工作表 单位, 第 2 行, C (类型) 列: ")
+    assert "“火星”" in str(failure.value)

@@ -27,7 +27,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
@@ -76,10 +76,13 @@ def test_webhook_is_signed_and_verifiable(make_user, own_unit, receiver, django_
     alice = make_user("alice", unit=own_unit)
     with django_capture_on_commit_callbacks(execute=True):
         notify([alice], "红灯预警", "任务已逾期", kind="warning")
-    (headers, body), = hook.requests
+    ((headers, body),) = hook.requests
     expected = sign("s3cret", headers["X-Bihuan-Timestamp"], body)
     assert hmac.compare_digest(headers["X-Bihuan-Signature"], expected)
-    manual = "sha256=" + hmac.new(b"s3cret", headers["X-Bihuan-Timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    manual = (
+        "sha256="
+        + hmac.new(b"s3cret", headers["X-Bihuan-Timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
     assert expected == manual
     payload = json.loads(body)
     assert payload["event"] == "warning" and payload["title"] == "红灯预警" and payload["recipients"] == ["alice"]

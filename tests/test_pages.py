@@ -56,8 +56,9 @@ def test_list_pages_export_to_excel(configured, login):
         assert response["Content-Disposition"].startswith("attachment;")
 
 
-def test_list_page_query_count_does_not_grow_with_rows(configured, login, make_user, own_unit,
-                                                       django_assert_max_num_queries):
+def test_list_page_query_count_does_not_grow_with_rows(
+    configured, login, make_user, own_unit, django_assert_max_num_queries
+):
     client = login(configured["admin"])
     client.get(reverse("user-list"))
     for index in range(30):
@@ -72,11 +73,21 @@ def test_list_page_query_count_does_not_grow_with_rows(configured, login, make_u
 
 def test_admin_manages_users_through_the_pages(configured, login, own_unit):
     client = login(configured["admin"])
-    created = client.post(reverse("user-new"), {
-        "username": "wangwu", "first_name": "王五", "email": "", "unit": own_unit.pk, "role": Role.UNIT_CLERK,
-        "title": "科员", "phone": "0357-1234567", "is_active": "on", "email_notifications": "on",
-        "password": "Strong-pass-2025",
-    })
+    created = client.post(
+        reverse("user-new"),
+        {
+            "username": "wangwu",
+            "first_name": "王五",
+            "email": "",
+            "unit": own_unit.pk,
+            "role": Role.UNIT_CLERK,
+            "title": "科员",
+            "phone": "0357-1234567",
+            "is_active": "on",
+            "email_notifications": "on",
+            "password": "Strong-pass-2025",
+        },
+    )
     assert created.status_code == 302
     from django.contrib.auth import get_user_model
 
@@ -84,9 +95,15 @@ def test_admin_manages_users_through_the_pages(configured, login, own_unit):
     assert user.check_password("Strong-pass-2025") and user.profile.unit == own_unit
     weak = client.post(reverse("user-password", args=[user.pk]), {"password": "123"})
     assert weak.status_code == 400
-    bad_phone = client.post(reverse("user-edit", args=[user.pk]), {
-        "username": "wangwu", "first_name": "王五", "role": Role.UNIT_CLERK, "phone": "call me maybe",
-    })
+    bad_phone = client.post(
+        reverse("user-edit", args=[user.pk]),
+        {
+            "username": "wangwu",
+            "first_name": "王五",
+            "role": Role.UNIT_CLERK,
+            "phone": "call me maybe",
+        },
+    )
     assert bad_phone.status_code == 400
 
 
@@ -96,8 +113,14 @@ def test_health_endpoint(client, db):
 
 def test_api_schema_lists_every_endpoint(configured, login):
     schema = login(configured["viewer"]).get("/api/v1/schema/?format=json").json()
-    for path in ("/api/v1/units/", "/api/v1/plates/", "/api/v1/users/", "/api/v1/categories/",
-                 "/api/v1/notifications/", "/api/v1/audit-events/"):
+    for path in (
+        "/api/v1/units/",
+        "/api/v1/plates/",
+        "/api/v1/users/",
+        "/api/v1/categories/",
+        "/api/v1/notifications/",
+        "/api/v1/audit-events/",
+    ):
         assert path in schema["paths"], path
 
 

@@ -35,6 +35,10 @@ def _setup(**env: str) -> None:
     import django
 
     django.setup()
+    from django.utils import translation
+
+    # The command line speaks English, like its --help; the web UI follows the user's language.
+    translation.activate("en")
 
 
 def _call(*args: str, **options: Any) -> None:

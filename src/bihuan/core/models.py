@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -75,7 +76,7 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
     )
     kind = models.CharField(_("kind"), max_length=64, default="message")
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(pgettext_lazy("notification", "title"), max_length=255)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
