@@ -129,7 +129,7 @@ def attempt_delivery(delivery_id: int) -> str:
     """
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("notification", "webhook")
             .filter(pk=delivery_id)
             .first()
