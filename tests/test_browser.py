@@ -13,6 +13,7 @@ import pytest
 
 from bihuan.core.notifications import notify
 from bihuan.core.roles import Role
+from tests.conftest import PASSWORD
 
 CHROMIUM = os.environ.get("BIHUAN_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -47,15 +48,20 @@ def browser(monkeypatch):
         browser.close()
 
 
+@pytest.fixture
+def clerk(transactional_db, make_user, own_unit):
+    """Created before the browser starts, while the ORM still runs on the test's own connection."""
+    user = make_user("fgw_clerk", Role.UNIT_CLERK, own_unit, name="张晓雪")
+    notify([user], "请报送十月进展", "截止日期：11月5日")
+    return user
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
 )
-def test_clerk_logs_in_sees_home_and_inbox_and_switches_language(browser, live_server, make_user, own_unit, viewport):
-    from tests.conftest import PASSWORD
-
-    clerk = make_user("fgw_clerk", Role.UNIT_CLERK, own_unit, name="张晓雪")
-    notify([clerk], "请报送十月进展", "截止日期：11月5日")
+def test_clerk_logs_in_sees_home_and_inbox_and_switches_language(clerk, live_server, browser, viewport):
+    # No database access below: under Playwright's event loop Django would open a second connection.
     page = browser.new_context(viewport=viewport).new_page()
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
@@ -83,3 +89,4 @@ def test_clerk_logs_in_sees_home_and_inbox_and_switches_language(browser, live_s
     assert "Unit clerk" in page.content() or page.locator("#user-menu").count() == 1
     static = page.request.get(f"{live_server.url}/static/vendor/htmx/htmx.min.js")
     assert static.status == 200
+    page.context.close()  # ends keep-alive connections, so the server threads release their database sessions
