@@ -35,7 +35,7 @@ def list_page(
     `actions` are (label, url, icon) buttons shown above the table; the caller decides which the
     user may take.
     """
-    filterset = filterset_class(request.GET or None, queryset=queryset) if filterset_class else None
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request) if filterset_class else None
     objects = filterset.qs if filterset is not None and filterset.is_bound and filterset.is_valid() else queryset
     if request.GET.get("format") == "xlsx" and export_name:
         policy.require(request.user, "export", queryset.model)
@@ -44,7 +44,9 @@ def list_page(
     query = request.GET.copy()
     query.pop("page", None)
     shown_filter = (
-        filterset if filterset is not None else (filterset_class(queryset=queryset) if filterset_class else None)
+        filterset
+        if filterset is not None
+        else (filterset_class(queryset=queryset, request=request) if filterset_class else None)
     )
     if shown_filter is not None:
         bootstrapify(shown_filter.form)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from bihuan.core.models import AuditEvent, Delivery, Notification
 from bihuan.core.policy import policy
@@ -30,14 +35,67 @@ def deliveries(user: Any) -> QuerySet[Delivery]:
     return policy.visible(user, Delivery.objects.select_related("webhook"))
 
 
-def changes_text(changes: dict[str, Any]) -> str:
+SYSTEM_NAME = _("system")
+
+VERBS = {
+    "created": _("created"),
+    "changed": _("changed"),
+    "imported": _("imported"),
+    "deactivated": _("deactivated"),
+    "reactivated": _("reactivated"),
+    "password_set": _("password set"),
+    "password_changed": _("password changed"),
+    "retry": _("sent again"),
+}
+
+
+def model_of(object_type: str) -> type[Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(object_type: str) -> str:
+    model = model_of(object_type)
+    return str(capfirst(model._meta.verbose_name)) if model else object_type
+
+
+def action_label(action: str) -> str:
+    """“unit.changed” → “修改 单位” in the user's language; unknown actions are shown as they are."""
+    subject, _dot, verb = action.rpartition(".")
+    if verb not in VERBS:
+        return action
+    return f"{VERBS[verb]} · {subject}" if subject in ("units", "users") else str(VERBS[verb])
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
+    """Before → after of each field, with the field's name in the user's language."""
+    models = [m for m in (model_of(object_type) if object_type else None,) if m is not None]
+    if object_type == "auth.user":  # a user's events also carry their profile's fields
+        models.append(apps.get_model("org.profile"))
     parts = []
     for field, value in (changes or {}).items():
+        label = field
+        for model in models:
+            with contextlib.suppress(FieldDoesNotExist):
+                label = str(model._meta.get_field(field).verbose_name)
+                break
         if isinstance(value, list) and len(value) == 2:
-            before, after = (json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v for v in value)
-            parts.append(f"{field}: {before} → {after}")
+            before, after = value
+            parts.append(
+                f"{label}: {_value_text(after)}"
+                if before is None
+                else f"{label}: {_value_text(before)} → {_value_text(after)}"
+            )
         else:
-            parts.append(f"{field}: {json.dumps(value, ensure_ascii=False)}")
+            parts.append(f"{label}: {_value_text(value)}")
     return "; ".join(parts)
 
 

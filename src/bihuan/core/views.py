@@ -109,12 +109,12 @@ def audit_columns() -> list[Col]:
     return [
         Col(gettext_lazy("sequence"), lambda e: e.seq, width=8),
         Col(gettext_lazy("time"), lambda e: e.created_at, width=18),
-        Col(gettext_lazy("user"), lambda e: e.actor_name, width=14),
-        Col(gettext_lazy("action"), lambda e: e.action, width=20),
-        Col(gettext_lazy("object type"), lambda e: e.object_type, width=14),
+        Col(gettext_lazy("user"), lambda e: e.actor_name if e.actor_id else selectors.SYSTEM_NAME, width=14),
+        Col(gettext_lazy("action"), lambda e: selectors.action_label(e.action), width=14),
+        Col(gettext_lazy("object type"), lambda e: selectors.object_type_label(e.object_type), width=12),
         Col(gettext_lazy("object id"), lambda e: e.object_id, width=8),
         Col(gettext_lazy("object"), lambda e: e.object_repr, width=24),
-        Col(gettext_lazy("changes"), lambda e: selectors.changes_text(e.changes), width=60),
+        Col(gettext_lazy("changes"), lambda e: selectors.changes_text(e.changes, e.object_type), width=60),
     ]
 
 
