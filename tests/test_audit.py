@@ -118,7 +118,7 @@ def test_audit_page_filters_by_object_user_and_date(people, login, own_unit, oth
     by_object = client.get(f"/audit/?object_type=org.unit&object_id={own_unit.pk}")
     assert by_object.status_code == 200
     assert "发改".encode() in by_object.content and "尧都区".encode() not in by_object.content
-    by_user = client.get(f"/audit/?actor={admin.pk}")
+    by_user = client.get(f"/audit/?actor={admin.username}")
     assert {e.actor_id for e in by_user.context["page"].object_list} == {admin.pk}
     assert "发改".encode() in by_user.content
     future = client.get("/audit/?since=2999-01-01")

@@ -224,21 +224,26 @@ def parse_bool(text: str, default: bool = True) -> bool | None:
     return None
 
 
-def parse_choice(
-    text: str, choices: Iterable[tuple[str, Any]], aliases: dict[str, tuple[str, ...]] | None = None
-) -> str | None:
-    """A choice's value from its value, its label in any language or a common alias, or None."""
-    from django.utils import translation
+class ChoiceLookup:
+    """Finds a choice's value from its value, its label in either language or a common alias.
 
-    wanted = normalise_header(text)
-    for value, label in choices:
-        names = {normalise_header(value), *(normalise_header(a) for a in (aliases or {}).get(value, ()))}
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
-                names.add(normalise_header(str(label)))
-        if wanted in names:
-            return value
-    return None
+    Built once per import: translating every label for every row would dominate a large import.
+    """
+
+    def __init__(self, choices: Iterable[tuple[str, Any]], aliases: dict[str, tuple[str, ...]] | None = None):
+        from django.utils import translation
+
+        self.names: dict[str, str] = {}
+        for value, label in choices:
+            names = [value, *(aliases or {}).get(value, ())]
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    names.append(str(label))
+            for name in names:
+                self.names.setdefault(normalise_header(name), value)
+
+    def __call__(self, text: str) -> str | None:
+        return self.names.get(normalise_header(text))
 
 
 def choices_text(choices: Iterable[tuple[str, Any]]) -> str:

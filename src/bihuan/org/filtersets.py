@@ -14,11 +14,15 @@ from bihuan.org.models import Unit, UnitGroup
 User = get_user_model()
 
 
+def units_with_children():
+    return Unit.objects.filter(children__isnull=False).distinct().order_by("sort_order", "code")
+
+
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=Unit.Kind.choices)
     active = django_filters.BooleanFilter(label=_("active"), widget=YesNoAllSelect)
-    parent = django_filters.ModelChoiceFilter(label=_("parent unit"), queryset=Unit.objects.all())
+    parent = django_filters.ModelChoiceFilter(label=_("parent unit"), queryset=lambda request: units_with_children())
 
     class Meta:
         model = Unit
@@ -42,12 +46,20 @@ class UnitGroupFilter(django_filters.FilterSet):
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     role = django_filters.ChoiceFilter(label=_("role"), field_name="profile__role", choices=Role.choices)
-    unit = django_filters.ModelChoiceFilter(label=_("unit"), field_name="profile__unit", queryset=Unit.objects.all())
+    unit = django_filters.CharFilter(label=_("unit"), method="by_unit")
     is_active = django_filters.BooleanFilter(label=_("active"), widget=YesNoAllSelect)
 
     class Meta:
         model = User
         fields = ["q", "role", "unit", "is_active"]
+
+    def by_unit(self, queryset, name, value):
+        """A unit's code, or part of its name: a text box scales where a list of every unit would not."""
+        return queryset.filter(
+            Q(profile__unit__code=value)
+            | Q(profile__unit__name__icontains=value)
+            | Q(profile__unit__short_name__icontains=value)
+        )
 
     def search(self, queryset, name, value):
         return queryset.filter(

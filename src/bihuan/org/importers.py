@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from bihuan.core import audit
 from bihuan.core.importing import (
+    ChoiceLookup,
     Column,
     ImportFailed,
     Row,
@@ -22,7 +23,6 @@ from bihuan.core.importing import (
     Table,
     choices_text,
     parse_bool,
-    parse_choice,
     read_table,
 )
 from bihuan.core.policy import policy
@@ -178,6 +178,8 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
     table = read_table(source, UNIT_COLUMNS, filename)
     pending_parents: list[tuple[Row, Unit, str]] = []
     seen: dict[str, int] = {}
+    kinds = ChoiceLookup(Unit.Kind.choices, KIND_ALIASES)
+    existing = {u.code: u for u in Unit.objects.all()}
 
     def apply_row(row: Row, result: ImportResult) -> None:
         code = row.values["code"]
@@ -187,14 +189,14 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
             )
         seen[code] = row.number
         kind_text = row.values.get("kind", "")
-        kind = parse_choice(kind_text, Unit.Kind.choices, KIND_ALIASES) if kind_text else Unit.Kind.DEPARTMENT
+        kind = kinds(kind_text) if kind_text else Unit.Kind.DEPARTMENT
         if kind is None:
             raise _RowProblem(
                 "kind",
                 _("expected one of %(choices)s, got “%(value)s”")
                 % {"choices": choices_text(Unit.Kind.choices), "value": kind_text},
             )
-        unit = Unit.objects.filter(code=code).first()
+        unit = existing.get(code)
         before = audit.snapshot(unit, services.UNIT_FIELDS) if unit else {}
         data = {
             "code": code,
@@ -251,6 +253,8 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
     policy.require(actor, "import", User)
     table = read_table(source, USER_COLUMNS, filename)
     units = {u.code: u for u in Unit.objects.all()}
+    existing = {u.username: u for u in User.objects.select_related("profile")}
+    roles = ChoiceLookup(Role.choices, ROLE_ALIASES)
     seen: dict[str, int] = {}
     tracked = (*services.USER_FIELDS, *services.PROFILE_FIELDS)
 
@@ -262,7 +266,7 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
                 _("the user name %(name)s already appears in row %(row)s") % {"name": username, "row": seen[username]},
             )
         seen[username] = row.number
-        role = parse_choice(row.values["role"], Role.choices, ROLE_ALIASES)
+        role = roles(row.values["role"])
         if role is None:
             raise _RowProblem(
                 "role",
@@ -275,7 +279,7 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
             raise _RowProblem("unit", _("no unit has the code %(code)s") % {"code": unit_code})
         if unit is None and role in (Role.UNIT_HEAD, Role.UNIT_CLERK):
             raise _RowProblem("unit", _("a unit head or clerk needs a unit code"))
-        user = User.objects.select_related("profile").filter(username=username).first()
+        user = existing.get(username)
         before = _user_snapshot(user, tracked) if user else {}
         data = {"username": username, "first_name": row.values["name"], "is_active": _bool(row, "active")}
         if "email" in row.values:

@@ -45,6 +45,8 @@ def save_group(actor: Any, data: Mapping[str, Any], units: Sequence[Unit], group
 
 
 def _profile(user: Any) -> Profile:
+    if user.pk is None:
+        return Profile()  # a new user: no query for a profile that cannot exist yet
     return getattr(user, "profile", None) or Profile(user=user)
 
 
@@ -62,10 +64,9 @@ def save_user(
     policy.require(actor, "create" if creating else "change", User if creating else user)
     if not creating and data.get("is_active") is False and user.pk == getattr(actor, "pk", None):
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+    profile = _profile(user)
     with transaction.atomic():
-        before = (
-            {} if creating else {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(_profile(user), PROFILE_FIELDS)}
-        )
+        before = {} if creating else {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(profile, PROFILE_FIELDS)}
         for name, value in data.items():
             setattr(user, name, value)
         if creating:
@@ -76,7 +77,7 @@ def save_user(
                 user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
-        profile = _profile(user)
+        profile.user = user
         for name, value in profile_data.items():
             setattr(profile, name, value)
         profile.full_clean(exclude=["user"])
