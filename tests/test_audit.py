@@ -58,6 +58,10 @@ def test_events_refuse_update_and_delete_through_the_orm(own_unit):
         event.save()
     with pytest.raises(PermissionError):
         event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="forged")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
 
 
 def _raw(sql: str, params: list) -> None:

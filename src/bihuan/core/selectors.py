@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bihuan.core.models import AuditEvent, Delivery, Notification
@@ -38,14 +39,14 @@ def deliveries(user: Any) -> QuerySet[Delivery]:
 SYSTEM_NAME = _("system")
 
 VERBS = {
-    "created": _("created"),
-    "changed": _("changed"),
-    "imported": _("imported"),
-    "deactivated": _("deactivated"),
-    "reactivated": _("reactivated"),
-    "password_set": _("password set"),
-    "password_changed": _("password changed"),
-    "retry": _("sent again"),
+    "created": pgettext_lazy("audit action", "created"),
+    "changed": pgettext_lazy("audit action", "changed"),
+    "imported": pgettext_lazy("audit action", "imported"),
+    "deactivated": pgettext_lazy("audit action", "deactivated"),
+    "reactivated": pgettext_lazy("audit action", "reactivated"),
+    "password_set": pgettext_lazy("audit action", "password set"),
+    "password_changed": pgettext_lazy("audit action", "password changed"),
+    "retry": pgettext_lazy("audit action", "sent again"),
 }
 
 
@@ -66,7 +67,8 @@ def action_label(action: str) -> str:
     subject, _dot, verb = action.rpartition(".")
     if verb not in VERBS:
         return action
-    return f"{VERBS[verb]} · {subject}" if subject in ("units", "users") else str(VERBS[verb])
+    # imports are recorded as "units.imported" / "users.imported"; both words are in the catalogue
+    return f"{VERBS[verb]} · {gettext(subject)}" if subject in ("units", "users") else str(VERBS[verb])
 
 
 def _value_text(value: Any) -> str:

@@ -176,7 +176,7 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
     """Create or update units by code. Parents may be defined later in the same file."""
     policy.require(actor, "import", Unit)
     table = read_table(source, UNIT_COLUMNS, filename)
-    pending_parents: list[tuple[Row, Unit, str]] = []
+    pending_parents: list[tuple[Row, Unit, str, int | None]] = []
     seen: dict[str, int] = {}
     kinds = ChoiceLookup(Unit.Kind.choices, KIND_ALIASES)
     existing = {u.code: u for u in Unit.objects.all()}
@@ -210,12 +210,14 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
             data.pop("short_name")
         if "sort_order" not in row.values:
             data.pop("sort_order")
-        saved = services.save_unit(actor, data, unit)
         parent_code = row.values.get("parent", "")
-        if parent_code:
-            pending_parents.append((row, saved, parent_code))
-        elif "parent" in row.values and saved.parent_id is not None:
-            pending_parents.append((row, saved, ""))
+        deferred = bool(parent_code) and parent_code not in existing  # defined further down, or unknown
+        if "parent" in row.values and not deferred:
+            data["parent"] = existing.get(parent_code) if parent_code else None
+        saved = services.save_unit(actor, data, unit)
+        existing[code] = saved
+        if deferred:
+            pending_parents.append((row, saved, parent_code, before.get("parent")))
         _record(
             result,
             f"{code} {saved.name}",
@@ -225,14 +227,14 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
 
     def set_parents(result: ImportResult) -> list[RowError]:
         errors = []
-        for row, unit, parent_code in pending_parents:
-            parent = Unit.objects.filter(code=parent_code).first() if parent_code else None
-            if parent_code and parent is None:
+        code_of = {u.pk: c for c, u in existing.items()}
+        for row, unit, parent_code, old_parent_id in pending_parents:
+            parent = existing.get(parent_code)
+            if parent is None:
                 errors.append(table.error(row, "parent", _("no unit has the code %(code)s") % {"code": parent_code}))
                 continue
             try:
                 with transaction.atomic():
-                    unit.refresh_from_db()
                     services.save_unit(actor, {"parent": parent}, unit)
             except ValidationError as exc:
                 errors.extend(table.error(row, "parent", m) for _k, m in _validation_messages(exc))
@@ -242,7 +244,7 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
                 result.unchanged.remove(label)
                 result.updated.append(label)
             if label in result.updated:
-                result.changes.setdefault(label, {})["parent"] = ["…", parent_code]
+                result.changes.setdefault(label, {})["parent"] = [code_of.get(old_parent_id), parent_code]
         return errors
 
     return _run(actor, "units", table, apply_row, dry_run, set_parents)
