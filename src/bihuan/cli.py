@@ -152,7 +152,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     if settings.REDIS_URL:
-        _call("rqworker", "default", verbosity=0 if args.quiet else 1)
+        # The scheduler runs deferred jobs (delivery retries); the job class is the tasks backend's.
+        _call("rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.Job",
+              *(["--burst"] if args.batch else []), verbosity=0 if args.quiet else 1)
     else:
         options = {"verbosity": 0 if args.quiet else 1, "interval": args.interval}
         if args.batch:

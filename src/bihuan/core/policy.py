@@ -109,7 +109,12 @@ def unit_visibility(
 
 
 def filter_by_unit_visibility(user: Any, queryset: QuerySet, **fields: Any) -> QuerySet:
-    condition = unit_visibility(user, role_of(user) or "", **fields)
+    if user is SYSTEM:
+        return queryset
+    role = role_of(user)
+    if role is None:  # anonymous, inactive or without a profile: nothing
+        return queryset.none()
+    condition = unit_visibility(user, role, **fields)
     if condition is None:
         return queryset
     return queryset.filter(condition).distinct()
