@@ -31,6 +31,16 @@ def test_pages_render_for_every_role(role, configured, login, own_unit, django_a
     assert client.get("/api/v1/docs/").status_code == 200
 
 
+def test_home_page_charts_for_city_wide_roles(configured, login):
+    admin_home = login(configured["admin"]).get(reverse("home"))
+    charts = admin_home.context["charts"]
+    assert charts["units_by_kind"]["values"] == [1, 1, 1]  # the city, a department, a county
+    assert sum(charts["people_by_role"]["values"]) == len(configured)
+    assert b'id="units_by_kind"' in admin_home.content and b"echarts.min.js" in admin_home.content
+    clerk_home = login(configured["unit_clerk"]).get(reverse("home"))
+    assert "charts" not in clerk_home.context and b"echarts.min.js" not in clerk_home.content
+
+
 def test_chinese_by_default_and_english_on_switch(configured, login):
     client = login(configured["unit_clerk"])
     chinese = client.get(reverse("home"))

@@ -153,8 +153,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     if settings.REDIS_URL:
         # The scheduler runs deferred jobs (delivery retries); the job class is the tasks backend's.
-        _call("rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.Job",
-              *(["--burst"] if args.batch else []), verbosity=0 if args.quiet else 1)
+        _call(
+            "rqworker",
+            "default",
+            "--with-scheduler",
+            "--job-class",
+            "django_tasks_rq.Job",
+            *(["--burst"] if args.batch else []),
+            verbosity=0 if args.quiet else 1,
+        )
     else:
         options = {"verbosity": 0 if args.quiet else 1, "interval": args.interval}
         if args.batch:

@@ -101,6 +101,33 @@ def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
     return "; ".join(parts)
 
 
+def overview_charts(user: Any) -> dict[str, Any]:
+    """Bar-chart data for the home page: active units by kind and active people by role."""
+    from django.db.models import Count
+
+    from bihuan.org import selectors as org
+    from bihuan.org.models import Unit
+
+    kinds = dict(Unit.Kind.choices)
+    by_kind = org.units(user).filter(active=True).order_by().values("kind").annotate(n=Count("pk"))
+    by_role = org.users(user).filter(is_active=True).order_by().values("profile__role").annotate(n=Count("pk"))
+    roles = dict(Role.choices)
+    kind_counts = {row["kind"]: row["n"] for row in by_kind}
+    role_counts = {row["profile__role"]: row["n"] for row in by_role}
+    return {
+        "units_by_kind": {
+            "title": str(_("Active units by kind")),
+            "labels": [str(kinds[k]) for k in kinds if k in kind_counts],
+            "values": [kind_counts[k] for k in kinds if k in kind_counts],
+        },
+        "people_by_role": {
+            "title": str(_("Active people by role")),
+            "labels": [str(roles[r]) for r in roles if r in role_counts],
+            "values": [role_counts[r] for r in roles if r in role_counts],
+        },
+    }
+
+
 def home_context(user: Any, role: str | None) -> dict[str, Any]:
     """What the home page shows: the person's place, their unread inbox, and their role's overview."""
     from bihuan.blueprint.models import Category
@@ -123,6 +150,7 @@ def home_context(user: Any, role: str | None) -> dict[str, Any]:
             "people": org.users(user).filter(is_active=True).count(),
             "categories": policy.visible(user, Category.objects.filter(active=True)).count(),
         }
+        context["charts"] = overview_charts(user)
     if policy.can(user, "view", AuditEvent):
         context["recent_events"] = list(audit_events(user)[:8])
     if policy.can(user, "view", Delivery):

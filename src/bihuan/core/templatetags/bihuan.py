@@ -23,3 +23,8 @@ def event_changes(event: AuditEvent) -> str:
 @register.filter
 def event_actor(event: AuditEvent) -> str:
     return event.actor_name if event.actor_id else str(selectors.SYSTEM_NAME)
+
+
+@register.filter
+def event_object_type(event: AuditEvent) -> str:
+    return selectors.object_type_label(event.object_type)
