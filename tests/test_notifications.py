@@ -140,6 +140,24 @@ def test_tick_is_idempotent_per_day(db):
     assert tomorrow["jobs.prune_results"] != "already done today"
 
 
+def test_tick_prunes_stale_uploads(db, settings):
+    import os
+    import time
+    from pathlib import Path
+
+    folder = Path(settings.HOME) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh = folder / "old.data", folder / "fresh.data"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    outcome = run_tick(timezone.localdate())
+    assert "removed" in outcome["uploads.prune"]
+    assert not old.exists() and fresh.exists()
+    fresh.unlink()
+
+
 def test_inbox_page_read_and_unread_count(people, login, django_capture_on_commit_callbacks):
     viewer = people["viewer"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -65,3 +65,21 @@ def _prune_task_results(today: date) -> str:
     cutoff = timezone.now() - timedelta(days=30)
     deleted, _ = DBTaskResult.objects.filter(finished_at__lt=cutoff).delete()
     return f"{deleted} old job records removed"
+
+
+@register("uploads.prune")
+def _prune_uploads(today: date) -> str:
+    """Uploaded files kept between an import's preview and its apply are removed after a day."""
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.HOME) / "uploads"
+    cutoff = time.time() - 24 * 3600
+    removed = 0
+    for path in folder.glob("*") if folder.is_dir() else []:
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return f"{removed} stale uploads removed"
