@@ -223,3 +223,45 @@ def test_messages_read_naturally_in_chinese(db):
         import_units(SYSTEM, xlsx([["代码", "名称", "类型"], ["A", "甲", "火星"]]), filename="单位.xlsx")
     assert str(failure.value).startswith("单位.xlsx, 工作表 单位, 第 2 行, C (类型) 列: ")
     assert "“火星”" in str(failure.value)
+
+
+def test_missing_columns_leave_existing_values_alone(own_unit):
+    import_units(SYSTEM, csv_bytes("代码,名称,类型,启用\nZ1,某局,开发区,否\n"), filename="u.csv")
+    result = import_units(SYSTEM, csv_bytes("代码,名称\nZ1,某局（改）\n"), filename="u.csv")
+    unit = Unit.objects.get(code="Z1")
+    assert unit.active is False and unit.kind == Unit.Kind.ZONE  # not reset to the defaults
+    assert unit.name == "某局（改）"  # full-width brackets are kept as typed
+    assert result.changes["Z1 某局（改）"] == {"name": ["某局", "某局（改）"]}
+
+    import_users(SYSTEM, csv_bytes("用户名,姓名,单位代码,角色,启用\nwu,吴,FGW,联络员,否\n"), filename="u.csv")
+    import_users(SYSTEM, csv_bytes("用户名,姓名,角色\nwu,吴六,联络员\n"), filename="u.csv")
+    wu = User.objects.get(username="wu")
+    assert wu.first_name == "吴六" and wu.is_active is False and wu.profile.unit == own_unit
+
+
+def test_reimporting_the_same_parents_reports_no_change(db):
+    text = "代码,名称,上级代码\nB,乙,A\nA,甲,\n"  # B's parent comes later in the file
+    import_units(SYSTEM, csv_bytes(text), filename="u.csv")
+    again = import_units(SYSTEM, csv_bytes(text), filename="u.csv")
+    assert again.counts == {"created": 0, "updated": 0, "unchanged": 2}
+    moved = import_units(SYSTEM, csv_bytes("代码,名称,上级代码\nB,乙,C\nC,丙,\n"), filename="u.csv")
+    assert moved.changes["B 乙"] == {"parent": ["A", "C"]}
+
+
+def test_exported_lists_import_back_unchanged(people, login):
+    client = login(people["admin"])
+    for kind, run in (("units", import_units), ("people", import_users)):
+        exported = client.get(f"/{kind}/?format=xlsx")
+        result = run(SYSTEM, io.BytesIO(exported.content), filename=f"{kind}.xlsx", dry_run=True)
+        assert result.counts["created"] == result.counts["updated"] == 0, result.changes
+        assert result.counts["unchanged"] > 0
+
+
+def test_only_the_uploader_can_apply_a_previewed_import(people, login, make_user):
+    other_admin = make_user("admin2", Role.ADMIN, None)
+    upload = csv_bytes("code,name\nP9,预览\n")
+    upload.name = "units.csv"
+    token = login(people["admin"]).post("/units/import/", {"file": upload}).context["token"]
+    response = login(other_admin).post("/units/import/", {"token": token, "apply": "1"})
+    assert response.status_code == 400
+    assert not Unit.objects.filter(code="P9").exists()

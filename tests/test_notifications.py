@@ -103,11 +103,15 @@ def test_failed_webhook_retries_with_backoff_then_fails_visibly(
     assert timedelta(seconds=50) < first_wait <= timedelta(seconds=60)
 
     assert retry_due_deliveries() == 0  # not due yet
-    assert retry_due_deliveries(now=timezone.now() + timedelta(minutes=2)) == 1
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())  # time passes
+    assert retry_due_deliveries() == 1
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.RETRYING and delivery.attempts == 2
     assert delivery.next_attempt_at - timezone.now() > timedelta(seconds=100)  # doubled
 
+    assert attempt_delivery(delivery.pk) == "not due"  # a second caller before the due time sends nothing
+    assert len(hook.requests) == 2
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     attempt_delivery(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED and delivery.attempts == 3
@@ -140,22 +144,15 @@ def test_tick_is_idempotent_per_day(db):
     assert tomorrow["jobs.prune_results"] != "already done today"
 
 
-def test_tick_prunes_stale_uploads(db, settings):
-    import os
-    import time
-    from pathlib import Path
+def test_tick_prunes_stale_uploads(people):
+    from bihuan.core.models import Upload
 
-    folder = Path(settings.HOME) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    old, fresh = folder / "old.data", folder / "fresh.data"
-    old.write_bytes(b"x")
-    fresh.write_bytes(b"x")
-    two_days_ago = time.time() - 2 * 24 * 3600
-    os.utime(old, (two_days_ago, two_days_ago))
+    old = Upload.objects.create(token="a" * 32, filename="old.csv", content=b"x", created_by=people["admin"])
+    fresh = Upload.objects.create(token="b" * 32, filename="new.csv", content=b"x", created_by=people["admin"])
+    Upload.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
     outcome = run_tick(timezone.localdate())
-    assert "removed" in outcome["uploads.prune"]
-    assert not old.exists() and fresh.exists()
-    fresh.unlink()
+    assert outcome["uploads.prune"] == "1 stale uploads removed"
+    assert list(Upload.objects.all()) == [fresh]
 
 
 def test_inbox_page_read_and_unread_count(people, login, django_capture_on_commit_callbacks):

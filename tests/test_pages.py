@@ -149,3 +149,42 @@ def test_api_validation_errors_are_400_not_500(configured, login):
     assert duplicate.status_code == 400 and "code" in duplicate.json()
     bad = client.post("/api/v1/units/", {"code": "bad code!", "name": "x"}, content_type="application/json")
     assert bad.status_code == 400
+
+
+def test_plate_form_keeps_inactive_members(configured, login, own_unit, other_unit):
+    from bihuan.org.services import save_unit
+
+    save_unit(SYSTEM, {"active": False}, other_unit)
+    plate = UnitGroup.objects.get(code="YF")
+    form = login(configured["admin"]).get(reverse("group-edit", args=[plate.pk])).context["form"]
+    assert set(form.initial["units"]) == {own_unit, other_unit}
+    assert other_unit in form.fields["units"].queryset
+
+
+def test_api_rules_that_the_service_enforces(configured, login, own_unit):
+    client = login(configured["admin"])
+    target = configured["viewer"]
+    password = client.patch(
+        f"/api/v1/users/{target.pk}/", {"password": "New-pass-2025x"}, content_type="application/json"
+    )
+    assert password.status_code == 400 and "password" in password.json()
+    clerk = client.post(
+        "/api/v1/users/",
+        {"username": "nounit", "name": "无单位", "role": "unit_clerk"},
+        content_type="application/json",
+    )
+    assert clerk.status_code == 400 and "unit" in clerk.json()
+
+
+def test_superuser_without_profile_counts_as_admin(db, client):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", "root@example.gov.cn", "Root-pass-2025x")
+    client.force_login(root)
+    assert client.get("/api/v1/users/me/").json()["role"] == "admin"
+    assert client.get(reverse("unit-new")).status_code == 200
+
+
+def test_api_schema_and_docs_need_a_login(client, db):
+    assert client.get("/api/v1/schema/").status_code in (401, 403)
+    assert client.get("/api/v1/docs/").status_code == 302

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -26,6 +25,10 @@ Common commands:
 
 Settings come from BIHUAN_* environment variables; see .env.example.
 """
+
+
+def _env_on(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _setup(**env: str) -> None:
@@ -55,7 +58,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.reset and home.exists():
         for name in ("bihuan.sqlite3", "bihuan.sqlite3-wal", "bihuan.sqlite3-shm"):
             (home / name).unlink(missing_ok=True)
-        shutil.rmtree(home / "uploads", ignore_errors=True)
     os.environ["BIHUAN_HOME"] = str(home)
     hosts = ",".join(sorted({"127.0.0.1", "localhost", args.host if args.host != "0.0.0.0" else "*"}))
     url = f"http://{'127.0.0.1' if args.host == '0.0.0.0' else args.host}:{args.port}/"
@@ -111,7 +113,7 @@ def _run_server(host: str, port: int, workers: int, threads: int = 4) -> int:
                 "worker_class": "gthread",
                 "timeout": 120,
                 "graceful_timeout": 20,
-                "accesslog": "-" if os.environ.get("BIHUAN_ACCESS_LOG") else None,
+                "accesslog": "-" if _env_on("BIHUAN_ACCESS_LOG") else None,
                 "errorlog": "-",
                 "loglevel": "warning",
                 "proc_name": "bihuan",
@@ -289,7 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     worker.add_argument("--batch", action="store_true", help="process what is queued, then exit")
-    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls of the database queue")
+    worker.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between polls of the database queue (not used with Redis)"
+    )
     worker.add_argument("--quiet", action="store_true", help="print only errors")
     worker.set_defaults(func=cmd_worker)
 
@@ -297,8 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
         "tick",
         help="run the periodic jobs once",
         description=(
-            "Run every periodic job once for today (reminders, retries of failed deliveries, clean-ups). Safe to run "
-            "as often as you like: each job does its work for a day only once. Meant for cron or a systemd timer."
+            "Run every periodic job once for today: re-queue e-mail and webhook deliveries whose retry is due, remove "
+            "finished job records older than 30 days and import uploads older than a day. Safe to run as often as "
+            "you like: a daily job does its work for a day only once. Meant for cron or a systemd timer."
         ),
     )
     tick.add_argument("--today", metavar="YYYY-MM-DD", help="run as if today were this date")

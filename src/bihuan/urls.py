@@ -1,8 +1,10 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from bihuan.blueprint import api as blueprint_api
@@ -59,8 +61,12 @@ urlpatterns = [
     path("webhooks/new/", core_views.webhook_edit, name="webhook-new"),
     path("webhooks/<int:pk>/edit/", core_views.webhook_edit, name="webhook-edit"),
     path("api/v1/", include((router.urls, "api"))),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    path(
+        "api/v1/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]
 
 handler403 = "bihuan.core.errors.forbidden"

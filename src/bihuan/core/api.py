@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -69,6 +70,9 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("unread", bool, description="only unread notifications")])
+)
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """The signed-in user's inbox."""
 
@@ -80,6 +84,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Poli
         unread = self.request.query_params.get("unread") in ("1", "true")
         return selectors.inbox(user, unread_only=unread)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
         note = self.get_object()

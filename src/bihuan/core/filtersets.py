@@ -9,8 +9,20 @@ from django.utils.translation import gettext_lazy as _
 from bihuan.core.models import AuditEvent, Delivery
 
 
+def audited_object_types() -> list[tuple[str, str]]:
+    """The kinds of object the audit log records, by name in the user's language."""
+    from django.apps import apps
+    from django.utils.text import capfirst
+
+    from bihuan.core.policy import policy
+
+    models = [m for m in apps.get_models() if policy.has_rules(m)]
+    choices = [(m._meta.label_lower, str(capfirst(m._meta.verbose_name))) for m in models]
+    return [*sorted(choices, key=lambda c: c[1]), ("import", str(_("import")))]
+
+
 class AuditEventFilter(django_filters.FilterSet):
-    object_type = django_filters.CharFilter(label=_("object type"), lookup_expr="exact")
+    object_type = django_filters.ChoiceFilter(label=_("object type"), choices=lambda: audited_object_types())
     object_id = django_filters.CharFilter(label=_("object id"), lookup_expr="exact")
     actor = django_filters.CharFilter(
         label=_("user"), field_name="actor_name", lookup_expr="iexact", help_text=_("user name")

@@ -80,11 +80,13 @@ def normalise_header(text: str) -> str:
 
 
 def normalise_cell(value: Any) -> str:
+    """The cell as text, trimmed. Values are kept as typed (full-width brackets in a name stay);
+    parsers of numbers, yes/no and choices fold full-width forms themselves."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return str(value).strip()
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
@@ -214,7 +216,7 @@ FALSE_WORDS = {"0", "false", "no", "n", "否", "停用", "禁用", "无效", "×
 
 def parse_bool(text: str, default: bool = True) -> bool | None:
     """True/False for yes/no words in Chinese or English; the default when blank; None when unknown."""
-    lowered = text.strip().lower()
+    lowered = unicodedata.normalize("NFKC", text).strip().lower()
     if not lowered:
         return default
     if lowered in TRUE_WORDS:

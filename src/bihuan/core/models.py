@@ -180,3 +180,17 @@ class TickRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.day}"
+
+
+class Upload(models.Model):
+    """A file held between an import's preview and its apply. In the database, not on a disk, so any
+    app server can finish what another one started; removed by `bihuan tick` after a day."""
+
+    token = models.CharField(max_length=32, unique=True)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.filename

@@ -138,6 +138,8 @@ def attempt_delivery(delivery_id: int) -> str:
             return "missing"
         if delivery.status in (Delivery.Status.SENT, Delivery.Status.FAILED):
             return delivery.status
+        if delivery.status == Delivery.Status.RETRYING and delivery.next_attempt_at > timezone.now():
+            return "not due"  # both a deferred job and `tick` may ask; only the first after the due time sends
         delivery.attempts += 1
         delivery.save(update_fields=["attempts", "updated_at"])
     try:

@@ -39,6 +39,9 @@ class Policy:
         self._rules[rules.model] = rules
         return rules
 
+    def has_rules(self, model: type[models.Model]) -> bool:
+        return (model._meta.concrete_model or model) in self._rules
+
     def rules_for(self, model: type[models.Model]) -> Rules:
         model = model._meta.concrete_model or model
         try:

@@ -69,17 +69,8 @@ def _prune_task_results(today: date) -> str:
 
 @register("uploads.prune")
 def _prune_uploads(today: date) -> str:
-    """Uploaded files kept between an import's preview and its apply are removed after a day."""
-    import time
-    from pathlib import Path
+    """Files kept between an import's preview and its apply are removed after a day."""
+    from bihuan.core.models import Upload
 
-    from django.conf import settings
-
-    folder = Path(settings.HOME) / "uploads"
-    cutoff = time.time() - 24 * 3600
-    removed = 0
-    for path in folder.glob("*") if folder.is_dir() else []:
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return f"{removed} stale uploads removed"
+    deleted, _ = Upload.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
+    return f"{deleted} stale uploads removed"

@@ -92,6 +92,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("home")
+    title = gettext_lazy("Change password")
 
     def get_form(self, form_class=None):
         return bootstrapify(super().get_form(form_class))

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bihuan.core.api import PolicyViewSet
-from bihuan.core.roles import Role
+from bihuan.core.roles import Role, role_of
 from bihuan.org import selectors, services
 from bihuan.org.filtersets import UnitFilter, UnitGroupFilter, UserFilter
 from bihuan.org.models import Unit, UnitGroup
@@ -68,6 +71,11 @@ class UserSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["last_login", "is_active"]
         extra_kwargs = {"username": {"validators": []}}
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["role"] = role_of(instance)  # a superuser made with createsuperuser counts as admin
+        return data
 
 
 class WriteThroughServices:
@@ -147,17 +155,21 @@ class UserViewSet(
         data = dict(data)
         profile = data.pop("profile", {})
         password = data.pop("password", None) or None
+        if user is not None and password:
+            raise ValidationError({"password": _("Set an existing user's password with the set-password page.")})
         return services.save_user(self.request.user, data, profile, user, password=password)
 
     @action(detail=False)
     def me(self, request: Request) -> Response:
         return Response(self.get_serializer(selectors.users(request.user).get(pk=request.user.pk)).data)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str | None = None) -> Response:
         user = services.set_active(request.user, self.get_object(), False)
         return Response(self.get_serializer(user).data)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, pk: str | None = None) -> Response:
         user = services.set_active(request.user, self.get_object(), True)

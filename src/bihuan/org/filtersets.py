@@ -24,9 +24,11 @@ class UnitFilter(django_filters.FilterSet):
     active = django_filters.BooleanFilter(label=_("active"), widget=YesNoAllSelect)
     parent = django_filters.ModelChoiceFilter(label=_("parent unit"), queryset=lambda request: units_with_children())
 
+    parent_code = django_filters.CharFilter(label=_("parent code"), field_name="parent__code")
+
     class Meta:
         model = Unit
-        fields = ["q", "kind", "active", "parent"]
+        fields = ["q", "kind", "active", "parent", "parent_code"]
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(short_name__icontains=value))

@@ -22,7 +22,7 @@ class UnitForm(BootstrapMixin, forms.ModelForm):
 class UnitGroupForm(BootstrapMixin, forms.ModelForm):
     units = forms.ModelMultipleChoiceField(
         label=_("units"),
-        queryset=Unit.objects.filter(active=True),
+        queryset=Unit.objects.order_by("sort_order", "code"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 12}),
     )
@@ -37,7 +37,7 @@ class UserForm(BootstrapMixin, forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     first_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(active=True), required=False)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.order_by("sort_order", "code"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)

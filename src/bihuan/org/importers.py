@@ -37,7 +37,7 @@ UNIT_COLUMNS = (
     Column("name", "名称", ("单位名称", "单位", "unit name"), required=True),
     Column("short_name", "简称", ("short name", "abbreviation")),
     Column("kind", "类型", ("单位类型", "type", "unit kind")),
-    Column("parent", "上级代码", ("上级单位代码", "上级单位", "parent", "parent code")),
+    Column("parent", "上级代码", ("上级单位代码", "parent code")),
     Column("sort_order", "排序", ("序号", "order", "sort")),
     Column("active", "启用", ("是否启用", "状态", "enabled")),
 )
@@ -45,7 +45,7 @@ UNIT_COLUMNS = (
 USER_COLUMNS = (
     Column("username", "用户名", ("账号", "登录名", "login", "user name"), required=True),
     Column("name", "姓名", ("full name", "real name"), required=True),
-    Column("unit", "单位代码", ("单位", "unit code"), required=False),
+    Column("unit", "单位代码", ("unit code",), required=False),
     Column("role", "角色", ("role",), required=True),
     Column("title", "职务", ("job title", "position")),
     Column("phone", "电话", ("手机", "手机号", "联系电话", "mobile", "telephone")),
@@ -188,28 +188,24 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
                 "code", _("the code %(code)s already appears in row %(row)s") % {"code": code, "row": seen[code]}
             )
         seen[code] = row.number
+        unit = existing.get(code)
         kind_text = row.values.get("kind", "")
-        kind = kinds(kind_text) if kind_text else Unit.Kind.DEPARTMENT
+        kind = kinds(kind_text) if kind_text else (unit.kind if unit else Unit.Kind.DEPARTMENT)
         if kind is None:
             raise _RowProblem(
                 "kind",
                 _("expected one of %(choices)s, got “%(value)s”")
                 % {"choices": choices_text(Unit.Kind.choices), "value": kind_text},
             )
-        unit = existing.get(code)
         before = audit.snapshot(unit, services.UNIT_FIELDS) if unit else {}
-        data = {
-            "code": code,
-            "name": row.values["name"],
-            "short_name": row.values.get("short_name", ""),
-            "kind": kind,
-            "sort_order": _int(row, "sort_order"),
-            "active": _bool(row, "active"),
-        }
-        if "short_name" not in row.values:
-            data.pop("short_name")
-        if "sort_order" not in row.values:
-            data.pop("sort_order")
+        # Only the columns the file has are written: a missing column leaves the unit's value alone.
+        data: dict[str, Any] = {"code": code, "name": row.values["name"], "kind": str(kind)}
+        if "short_name" in row.values:
+            data["short_name"] = row.values["short_name"]
+        if "sort_order" in row.values:
+            data["sort_order"] = _int(row, "sort_order")
+        if "active" in row.values:
+            data["active"] = _bool(row, "active")
         parent_code = row.values.get("parent", "")
         deferred = bool(parent_code) and parent_code not in existing  # defined further down, or unknown
         if "parent" in row.values and not deferred:
@@ -240,11 +236,11 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
                 errors.extend(table.error(row, "parent", m) for _k, m in _validation_messages(exc))
                 continue
             label = f"{unit.code} {unit.name}"
-            if label in result.unchanged:
-                result.unchanged.remove(label)
-                result.updated.append(label)
-            if label in result.updated:
+            if old_parent_id != parent.pk:
                 result.changes.setdefault(label, {})["parent"] = [code_of.get(old_parent_id), parent_code]
+                if label in result.unchanged:
+                    result.unchanged.remove(label)
+                    result.updated.append(label)
         return errors
 
     return _run(actor, "units", table, apply_row, dry_run, set_parents)
@@ -279,14 +275,17 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
         unit = units.get(unit_code) if unit_code else None
         if unit_code and unit is None:
             raise _RowProblem("unit", _("no unit has the code %(code)s") % {"code": unit_code})
-        if unit is None and role in (Role.UNIT_HEAD, Role.UNIT_CLERK):
-            raise _RowProblem("unit", _("a unit head or clerk needs a unit code"))
         user = existing.get(username)
         before = _user_snapshot(user, tracked) if user else {}
-        data = {"username": username, "first_name": row.values["name"], "is_active": _bool(row, "active")}
+        # Only the columns the file has are written: a missing column leaves the person's value alone.
+        data: dict[str, Any] = {"username": username, "first_name": row.values["name"]}
+        if "active" in row.values or user is None:
+            data["is_active"] = _bool(row, "active")
         if "email" in row.values:
             data["email"] = row.values["email"]
-        profile = {"unit": unit, "role": role}
+        profile: dict[str, Any] = {"role": role}
+        if "unit" in row.values:
+            profile["unit"] = unit
         for key in ("title", "phone"):
             if key in row.values:
                 profile[key] = row.values[key]

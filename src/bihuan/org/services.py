@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from bihuan.core import audit
 from bihuan.core.policy import policy
+from bihuan.core.roles import Role
 from bihuan.core.services import save_model
 from bihuan.org.models import Profile, Unit, UnitGroup
 
@@ -22,6 +23,7 @@ UNIT_FIELDS = ("code", "name", "short_name", "kind", "parent", "sort_order", "ac
 GROUP_FIELDS = ("code", "name", "description", "illustrative", "sort_order")
 USER_FIELDS = ("username", "first_name", "email", "is_active")
 PROFILE_FIELDS = ("unit", "role", "title", "phone", "email_notifications")
+UNIT_ROLES = frozenset({Role.UNIT_HEAD, Role.UNIT_CLERK})
 
 
 def _check_no_cycle(unit: Unit, parent: Unit | None) -> None:
@@ -80,6 +82,8 @@ def save_user(
         profile.user = user
         for name, value in profile_data.items():
             setattr(profile, name, value)
+        if profile.role in UNIT_ROLES and profile.unit_id is None:
+            raise ValidationError({"unit": _("A unit head or unit clerk must belong to a unit.")})
         profile.full_clean(exclude=["user"])
         profile.save()
         user.profile = profile

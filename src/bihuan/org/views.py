@@ -22,8 +22,10 @@ from django.views.decorators.http import require_POST
 
 from bihuan.core import selectors as core_selectors
 from bihuan.core.importing import ImportFailed
+from bihuan.core.models import Upload
 from bihuan.core.pages import form_page, list_page
 from bihuan.core.policy import policy
+from bihuan.core.roles import Role, role_of
 from bihuan.core.tables import Col
 from bihuan.org import importers, selectors, services
 from bihuan.org.filtersets import UnitFilter, UnitGroupFilter, UserFilter
@@ -52,6 +54,7 @@ def unit_columns() -> list[Col]:
         Col(gettext_lazy("short name"), lambda u: u.short_name, width=14),
         Col(gettext_lazy("kind"), lambda u: u.get_kind_display(), width=14),
         Col(gettext_lazy("parent unit"), lambda u: u.parent.name if u.parent else "", width=20),
+        Col(gettext_lazy("parent code"), lambda u: u.parent.code if u.parent else "", width=10),
         Col(gettext_lazy("people"), lambda u: u.member_count, width=8),
         Col(gettext_lazy("active"), lambda u: u.active, width=8),
     ]
@@ -163,7 +166,8 @@ def user_columns() -> list[Col]:
         Col(gettext_lazy("User name"), lambda u: u.username, link=link, width=14),
         Col(gettext_lazy("Name"), lambda u: u.first_name, link=link, width=12),
         Col(gettext_lazy("Unit"), lambda u: profile(u, "unit") or "", width=24),
-        Col(gettext_lazy("Role"), lambda u: u.profile.get_role_display() if hasattr(u, "profile") else "", width=12),
+        Col(gettext_lazy("Unit code"), lambda u: getattr(profile(u, "unit"), "code", ""), width=10),
+        Col(gettext_lazy("Role"), lambda u: Role(role_of(u)).label if role_of(u) else "", width=12),
         Col(gettext_lazy("Title"), lambda u: profile(u, "title"), width=12),
         Col(gettext_lazy("Phone"), lambda u: profile(u, "phone"), width=14),
         Col(gettext_lazy("E-mail"), lambda u: u.email, width=22),
@@ -267,12 +271,6 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
 IMPORTERS = {"units": (Unit, importers.import_units, "unit-list"), "users": (User, importers.import_users, "user-list")}
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.HOME) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @login_required
 def import_page(request: HttpRequest, kind: str) -> HttpResponse:
     """Upload → preview (a dry run: what would be created, changed or left alone) → apply."""
@@ -281,36 +279,38 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
     model, run, list_url = IMPORTERS[kind]
     policy.require(request.user, "import", model)
     context: dict[str, Any] = {"title": _("Import %(what)s") % {"what": importers.TEMPLATE_TITLES[kind]}, "kind": kind}
-    if request.method == "POST":
-        token = request.POST.get("token", "")
-        upload = request.FILES.get("file")
-        if upload is not None:
-            if upload.size > settings.BIHUAN["IMPORT_MAX_BYTES"]:
-                context["errors"] = [_("%(file)s: the file is too large") % {"file": upload.name}]
-                return render(request, "org/import.html", context, status=400)
-            token = uuid.uuid4().hex
-            (_upload_dir() / f"{token}.data").write_bytes(upload.read())
-            (_upload_dir() / f"{token}.name").write_text(Path(upload.name).name)
-        stored = _upload_dir() / f"{token}.data"
-        if not (token.isalnum() and stored.exists()):
-            context["errors"] = [_("Choose a file to import.")]
+    if request.method != "POST":
+        return render(request, "org/import.html", context)
+    upload = request.FILES.get("file")
+    if upload is not None:
+        if upload.size > settings.BIHUAN["IMPORT_MAX_BYTES"]:
+            context["errors"] = [_("%(file)s: the file is too large") % {"file": upload.name}]
             return render(request, "org/import.html", context, status=400)
-        original = (_upload_dir() / f"{token}.name").read_text()
-        apply = request.POST.get("apply") == "1"
-        try:
-            result = run(request.user, stored, filename=original, dry_run=not apply)
-        except ImportFailed as failure:
-            context["errors"] = [str(e) for e in failure.errors]
-            return render(request, "org/import.html", context, status=400)
-        if apply:
-            stored.unlink(missing_ok=True)
-            (_upload_dir() / f"{token}.name").unlink(missing_ok=True)
-            messages.success(
-                request,
-                _("Imported: %(created)s created, %(updated)s changed, %(unchanged)s unchanged.") % result.counts,
-            )
-            return redirect(list_url)
-        context.update({"result": result, "token": token, "filename": original})
+        stored = Upload.objects.create(
+            token=uuid.uuid4().hex,
+            filename=Path(upload.name).name[:255],
+            content=upload.read(),
+            created_by=request.user,
+        )
+    else:  # the apply step: only the person who previewed the file may apply it
+        stored = Upload.objects.filter(token=request.POST.get("token", ""), created_by=request.user).first()
+    if stored is None:
+        context["errors"] = [_("Choose a file to import.")]
+        return render(request, "org/import.html", context, status=400)
+    apply = request.POST.get("apply") == "1"
+    try:
+        result = run(request.user, io.BytesIO(bytes(stored.content)), filename=stored.filename, dry_run=not apply)
+    except ImportFailed as failure:
+        stored.delete()
+        context["errors"] = [str(e) for e in failure.errors]
+        return render(request, "org/import.html", context, status=400)
+    if apply:
+        stored.delete()
+        messages.success(
+            request, _("Imported: %(created)s created, %(updated)s changed, %(unchanged)s unchanged.") % result.counts
+        )
+        return redirect(list_url)
+    context.update({"result": result, "token": stored.token, "filename": stored.filename})
     return render(request, "org/import.html", context)
 
 
