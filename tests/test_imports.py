@@ -255,6 +255,7 @@ def test_exported_lists_import_back_unchanged(people, login):
         result = run(SYSTEM, io.BytesIO(exported.content), filename=f"{kind}.xlsx", dry_run=True)
         assert result.counts["created"] == result.counts["updated"] == 0, result.changes
         assert result.counts["unchanged"] > 0
+        assert ("上级单位" if kind == "units" else "单位") in result.ignored_columns  # names, not codes
 
 
 def test_only_the_uploader_can_apply_a_previewed_import(people, login, make_user):

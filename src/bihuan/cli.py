@@ -224,6 +224,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"{args.kind}: {counts['created']} {verb} created, {counts['updated']} {verb} changed, "
         f"{counts['unchanged']} unchanged{' (dry run: nothing written)' if args.dry_run else ''}"
     )
+    if result.ignored_columns:
+        print("  columns ignored (not part of the template): " + ", ".join(result.ignored_columns))
     for label, fields in result.changes.items():
         print(f"  changed {label}: " + "; ".join(f"{k} {v[0]!r} → {v[1]!r}" for k, v in fields.items()))
     return 0

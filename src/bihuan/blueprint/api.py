@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 
 from bihuan.blueprint import selectors, services
 from bihuan.blueprint.models import Category
-from bihuan.core.api import PolicyViewSet
-from bihuan.org.api import WriteThroughServices
+from bihuan.core.api import ServiceViewSet
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -19,14 +18,7 @@ class CategorySerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class CategoryViewSet(
-    WriteThroughServices,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    PolicyViewSet,
-):
+class CategoryViewSet(ServiceViewSet):
     """Work categories (主体性、支撑性、保障性、底线性、惠民性 in the demo)."""
 
     serializer_class = CategorySerializer

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from bihuan.blueprint import selectors, services
 from bihuan.blueprint.models import Category
 from bihuan.core.forms import BootstrapMixin
-from bihuan.core.pages import form_page, list_page
+from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
 from bihuan.core.tables import Col
 from bihuan.org.views import apply_errors
@@ -38,10 +38,8 @@ def category_list(request: HttpRequest) -> HttpResponse:
         Col(gettext_lazy("description"), lambda c: c.description, width=50),
         Col(gettext_lazy("active"), lambda c: c.active, width=8),
     ]
-    actions = (
-        [(_("New category"), reverse("category-new"), "plus-lg")]
-        if policy.can(request.user, "create", Category)
-        else []
+    actions = allowed_actions(
+        request.user, Category, [("create", _("New category"), reverse("category-new"), "plus-lg")]
     )
     return list_page(
         request,

@@ -122,3 +122,28 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Policy
 
     def select(self, user: Any) -> Any:
         return selectors.audit_events(user)
+
+
+class WriteThroughServices:
+    """create/update hand the validated data to the viewset's `save`, which calls the app's service;
+    the service checks the policy again, validates and records the audit event."""
+
+    def save(self, data: dict, instance: Any | None) -> Any:
+        raise NotImplementedError
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = self.save(serializer.validated_data, None)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = self.save(serializer.validated_data, serializer.instance)
+
+
+class ServiceViewSet(
+    WriteThroughServices,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PolicyViewSet,
+):
+    """List, read, create and update through selectors and services; nothing is deleted over the API."""

@@ -44,10 +44,6 @@ class WebhookForm(BootstrapMixin, forms.ModelForm):
         help_texts = {"secret": _("Receivers check the X-Bihuan-Signature header with this secret.")}
 
 
-class ImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("File (.xlsx or .csv)"))
-
-
 class YesNoAllSelect(forms.Select):
     """A three-way choice for boolean filters that reads naturally: all, yes, no."""
 

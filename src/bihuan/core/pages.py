@@ -76,3 +76,8 @@ def form_page(
         {"form": form, "title": title, "submit": submit, "cancel_url": cancel_url, **(extra or {})},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def allowed_actions(user: Any, model: type, offers: Sequence[tuple[str, Any, str, str]]) -> list[tuple[Any, str, str]]:
+    """The (label, url, icon) buttons of `offers` — (action, label, url, icon) — the policy allows."""
+    return [(label, url, icon) for action, label, url, icon in offers if policy.can(user, action, model)]

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 from django.utils.text import capfirst
@@ -156,5 +155,4 @@ def home_context(user: Any, role: str | None) -> dict[str, Any]:
     if policy.can(user, "view", Delivery):
         context["failed_deliveries"] = deliveries(user).filter(status=Delivery.Status.FAILED).count()
     context["is_admin"] = role == Role.ADMIN
-    context["user_model"] = get_user_model()
     return context

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,8 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
     items = selectors.inbox(request.user, unread_only=show == "unread")
-    from django.core.paginator import Paginator
-
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return render(request, "core/inbox.html", {"title": _("Inbox"), "page": page, "show": show})
 
@@ -122,7 +121,6 @@ def audit_columns() -> list[Col]:
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "view", AuditEvent)
-    note = ""
     if request.GET.get("verify") == "1":
         report = verify_chain()
         if report.ok:
@@ -143,7 +141,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         filterset_class=AuditEventFilter,
         export_name="audit",
         actions=[(_("Verify the chain"), "?verify=1", "shield-check")],
-        note=note,
     )
 
 

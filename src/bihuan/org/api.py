@@ -8,12 +8,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bihuan.core.api import PolicyViewSet
+from bihuan.core.api import ServiceViewSet
 from bihuan.core.roles import Role, role_of
 from bihuan.org import selectors, services
 from bihuan.org.filtersets import UnitFilter, UnitGroupFilter, UserFilter
@@ -78,24 +78,7 @@ class UserSerializer(serializers.ModelSerializer):
         return data
 
 
-class WriteThroughServices:
-    """create/update call the app's service with validated data; the service checks the policy."""
-
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = self.save(serializer.validated_data, None)
-
-    def perform_update(self, serializer: Any) -> None:
-        serializer.instance = self.save(serializer.validated_data, serializer.instance)
-
-
-class UnitViewSet(
-    WriteThroughServices,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    PolicyViewSet,
-):
+class UnitViewSet(ServiceViewSet):
     """Units of the city: departments, counties and districts, zones."""
 
     serializer_class = UnitSerializer
@@ -109,14 +92,7 @@ class UnitViewSet(
         return services.save_unit(self.request.user, data, Unit.objects.get(pk=unit.pk) if unit else None)
 
 
-class UnitGroupViewSet(
-    WriteThroughServices,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    PolicyViewSet,
-):
+class UnitGroupViewSet(ServiceViewSet):
     """Plates: named groups of units."""
 
     serializer_class = UnitGroupSerializer
@@ -134,14 +110,7 @@ class UnitGroupViewSet(
         return services.save_group(self.request.user, data, units, group)
 
 
-class UserViewSet(
-    WriteThroughServices,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    PolicyViewSet,
-):
+class UserViewSet(ServiceViewSet):
     """People with their unit and role. Deactivate instead of delete: history stays."""
 
     serializer_class = UserSerializer

@@ -81,6 +81,7 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     changes: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     @property
@@ -108,7 +109,7 @@ def _validation_messages(exc: ValidationError) -> list[tuple[str | None, str]]:
 
 def _run(actor: Any, kind: str, table: Table, apply_row: Any, dry_run: bool, finish: Any = None) -> ImportResult:
     """Apply every row inside one transaction; any error rolls back all of them, as does a dry run."""
-    result = ImportResult(dry_run=dry_run)
+    result = ImportResult(dry_run=dry_run, ignored_columns=list(table.ignored_headers))
     errors: list[RowError] = []
     try:
         with transaction.atomic():

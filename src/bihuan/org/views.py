@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from bihuan.core import selectors as core_selectors
 from bihuan.core.importing import ImportFailed
 from bihuan.core.models import Upload
-from bihuan.core.pages import form_page, list_page
+from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
 from bihuan.core.roles import Role, role_of
 from bihuan.core.tables import Col
@@ -62,11 +62,14 @@ def unit_columns() -> list[Col]:
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    actions = []
-    if policy.can(request.user, "create", Unit):
-        actions.append((_("New unit"), reverse("unit-new"), "plus-lg"))
-    if policy.can(request.user, "import", Unit):
-        actions.append((_("Import"), reverse("unit-import"), "upload"))
+    actions = allowed_actions(
+        request.user,
+        Unit,
+        [
+            ("create", _("New unit"), reverse("unit-new"), "plus-lg"),
+            ("import", _("Import"), reverse("unit-import"), "upload"),
+        ],
+    )
     return list_page(
         request,
         title=_("Units"),
@@ -178,11 +181,14 @@ def user_columns() -> list[Col]:
 
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    actions = []
-    if policy.can(request.user, "create", User):
-        actions.append((_("New user"), reverse("user-new"), "person-plus"))
-    if policy.can(request.user, "import", User):
-        actions.append((_("Import"), reverse("user-import"), "upload"))
+    actions = allowed_actions(
+        request.user,
+        User,
+        [
+            ("create", _("New user"), reverse("user-new"), "person-plus"),
+            ("import", _("Import"), reverse("user-import"), "upload"),
+        ],
+    )
     return list_page(
         request,
         title=_("People"),
