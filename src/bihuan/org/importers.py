@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -163,6 +164,11 @@ def _int(row: Row, key: str) -> int:
         raise _RowProblem(key, _("expected a whole number, got “%(value)s”") % {"value": text}) from None
 
 
+def _same(before: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Would writing `data` leave the snapshot `before` as it is? (Related objects compare by id.)"""
+    return all(before.get(k) == (v.pk if isinstance(v, Model) else audit.to_json_value(v)) for k, v in data.items())
+
+
 def _record(result: ImportResult, label: str, creating: bool, changes: dict[str, list[Any]]) -> None:
     if creating:
         result.created.append(label)
@@ -211,7 +217,8 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
         deferred = bool(parent_code) and parent_code not in existing  # defined further down, or unknown
         if "parent" in row.values and not deferred:
             data["parent"] = existing.get(parent_code) if parent_code else None
-        saved = services.save_unit(actor, data, unit)
+        # a re-import of unchanged rows writes nothing
+        saved = unit if unit is not None and _same(before, data) else services.save_unit(actor, data, unit)
         existing[code] = saved
         if deferred:
             pending_parents.append((row, saved, parent_code, before.get("parent")))
@@ -291,6 +298,9 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
             if key in row.values:
                 profile[key] = row.values[key]
         password = row.values.get("password") or None
+        if user is not None and not password and _same(before, {**data, **profile}):
+            result.unchanged.append(username)  # a re-import of unchanged rows writes nothing
+            return
         saved = services.save_user(actor, data, profile, user, password=password if user is None else None)
         if user is not None and password:
             services.set_password(actor, saved, password)
