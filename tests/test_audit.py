@@ -127,5 +127,19 @@ def test_audit_page_filters_by_object_user_and_date(people, login, own_unit, oth
     assert "发改".encode() in by_user.content
     future = client.get("/audit/?since=2999-01-01")
     assert future.context["page"].paginator.count == 0
-    assert client.get("/audit/?action=unit.changed").context["page"].paginator.count == 1
+    changed = client.get("/audit/?action=changed").context["page"].object_list
+    assert [e.action for e in changed] == ["unit.changed"]
     assert client.get("/audit/?verify=1").status_code == 200
+
+
+def test_createsuperuser_gets_an_admin_profile_and_an_audit_event(db, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Root-pass-2025x")
+    call_command("createsuperuser", "--noinput", username="root", email="root@example.gov.cn", verbosity=0)
+    root = get_user_model().objects.get(username="root")
+    assert root.profile.role == "admin"
+    event = AuditEvent.objects.get(action="user.created", object_id=str(root.pk))
+    assert event.changes["role"] == [None, "admin"]
+    assert audit.verify_chain().ok

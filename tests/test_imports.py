@@ -266,3 +266,24 @@ def test_only_the_uploader_can_apply_a_previewed_import(people, login, make_user
     response = login(other_admin).post("/units/import/", {"token": token, "apply": "1"})
     assert response.status_code == 400
     assert not Unit.objects.filter(code="P9").exists()
+
+
+def test_english_exports_import_back_too(people, login):
+    from bihuan.org.services import set_active
+
+    set_active(people["admin"], people["other_viewer"], False)  # a deactivated person keeps their role
+    client = login(people["admin"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    for kind, run in (("units", import_units), ("people", import_users)):
+        exported = client.get(f"/{kind}/?format=xlsx")
+        result = run(SYSTEM, io.BytesIO(exported.content), filename=f"{kind}.xlsx", dry_run=True)
+        assert result.counts["created"] == result.counts["updated"] == 0, result.changes
+    assert "Unit" in result.ignored_columns
+
+
+def test_preview_shows_changes_in_words(people, login):
+    client = login(people["admin"])
+    upload = csv_bytes("代码,名称,启用\nFGW,市发展和改革委员会,否\n")
+    upload.name = "units.csv"
+    preview = client.post("/units/import/", {"file": upload})
+    assert preview.context["change_lines"] == [("FGW 市发展和改革委员会", "启用: 是 → 否")]

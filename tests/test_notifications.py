@@ -174,3 +174,19 @@ def test_inbox_page_read_and_unread_count(people, login, django_capture_on_commi
     assert b"unread-count" not in client.get("/inbox/count/").content
     api = client.get("/api/v1/notifications/")
     assert [n["id"] for n in api.json()["results"]] == [mine.pk]
+
+
+def test_a_delivery_being_sent_is_not_sent_again(people, monkeypatch, django_capture_on_commit_callbacks):
+    """While one worker sends, a second caller (a duplicate job, or tick) finds the delivery leased."""
+    from bihuan.core import notifications
+
+    WebhookEndpoint.objects.create(name="hook", url="http://127.0.0.1:9/hook", secret="x")
+    with django_capture_on_commit_callbacks(execute=False):
+        notify([people["viewer"]], "测试")
+    delivery = Delivery.objects.get(channel=Delivery.Channel.WEBHOOK)
+    inner: list[str] = []
+    monkeypatch.setattr(notifications, "_send_webhook", lambda d: inner.append(attempt_delivery(d.pk)))
+    assert attempt_delivery(delivery.pk) == Delivery.Status.SENT
+    assert inner == ["not due"]
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.next_attempt_at is None

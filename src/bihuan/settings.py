@@ -47,6 +47,10 @@ ALLOWED_HOSTS = env_list("BIHUAN_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("BIHUAN_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # bihuan's apps come first so that their management commands (createsuperuser) take precedence
+    "bihuan.core",
+    "bihuan.org",
+    "bihuan.blueprint",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,9 +65,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
-    "bihuan.core",
-    "bihuan.org",
-    "bihuan.blueprint",
 ]
 
 MIDDLEWARE = [

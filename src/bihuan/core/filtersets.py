@@ -10,15 +10,18 @@ from bihuan.core.models import AuditEvent, Delivery
 
 
 def audited_object_types() -> list[tuple[str, str]]:
-    """The kinds of object the audit log records, by name in the user's language."""
-    from django.apps import apps
-    from django.utils.text import capfirst
+    """The kinds of object the audit log holds, by name in the user's language."""
+    from bihuan.core.selectors import object_type_label
 
-    from bihuan.core.policy import policy
+    present = AuditEvent.objects.order_by().values_list("object_type", flat=True).distinct()
+    labels = [(kind, str(_("import")) if kind == "import" else object_type_label(kind)) for kind in present]
+    return sorted(labels, key=lambda choice: choice[1])
 
-    models = [m for m in apps.get_models() if policy.has_rules(m)]
-    choices = [(m._meta.label_lower, str(capfirst(m._meta.verbose_name))) for m in models]
-    return [*sorted(choices, key=lambda c: c[1]), ("import", str(_("import")))]
+
+def action_verbs() -> list[tuple[str, str]]:
+    from bihuan.core.selectors import VERBS
+
+    return [(verb, str(label)) for verb, label in VERBS.items()]
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -27,7 +30,7 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
         label=_("user"), field_name="actor_name", lookup_expr="iexact", help_text=_("user name")
     )
-    action = django_filters.CharFilter(label=_("action"), lookup_expr="icontains")
+    action = django_filters.ChoiceFilter(label=_("action"), choices=lambda: action_verbs(), method="by_verb")
     since = django_filters.DateFilter(
         label=_("from"),
         field_name="created_at",
@@ -41,6 +44,9 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["object_type", "object_id", "actor", "action", "since", "until"]
+
+    def by_verb(self, queryset, name, value):
+        return queryset.filter(action__endswith=f".{value}")
 
 
 class DeliveryFilter(django_filters.FilterSet):

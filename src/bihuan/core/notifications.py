@@ -138,10 +138,14 @@ def attempt_delivery(delivery_id: int) -> str:
             return "missing"
         if delivery.status in (Delivery.Status.SENT, Delivery.Status.FAILED):
             return delivery.status
-        if delivery.status == Delivery.Status.RETRYING and delivery.next_attempt_at > timezone.now():
-            return "not due"  # both a deferred job and `tick` may ask; only the first after the due time sends
+        now = timezone.now()
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+            return "not due"  # not yet, or another worker holds the lease and is sending it right now
+        # Take a lease: whoever asks while this attempt is under way finds it "not due".
+        lease = settings.BIHUAN["WEBHOOK_TIMEOUT"] + settings.EMAIL_TIMEOUT + 60
         delivery.attempts += 1
-        delivery.save(update_fields=["attempts", "updated_at"])
+        delivery.next_attempt_at = now + timedelta(seconds=lease)
+        delivery.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
     try:
         (_send_email if delivery.channel == Delivery.Channel.EMAIL else _send_webhook)(delivery)
     except Exception as exc:  # any failure of the channel is recorded, never lost

@@ -49,6 +49,15 @@ def role_of(user: Any) -> str | None:
     return profile.role if profile is not None else None
 
 
+def stored_role(user: Any) -> str | None:
+    """The role on the user's record, for display and export: unlike `role_of` it does not drop to
+    None when the account is deactivated."""
+    profile = getattr(user, "profile", None)
+    if profile is not None:
+        return profile.role
+    return Role.ADMIN if getattr(user, "is_superuser", False) else None
+
+
 def unit_id_of(user: Any) -> int | None:
     if user is SYSTEM or not getattr(user, "is_authenticated", False):
         return None

@@ -62,7 +62,8 @@ def object_type_label(object_type: str) -> str:
 
 
 def action_label(action: str) -> str:
-    """“unit.changed” → “修改 单位” in the user's language; unknown actions are shown as they are."""
+    """“unit.changed” → “修改” (“changed”) in the user's language; “units.imported” → “导入 · 单位”;
+    unknown actions are shown as they are."""
     subject, _dot, verb = action.rpartition(".")
     if verb not in VERBS:
         return action
@@ -70,7 +71,23 @@ def action_label(action: str) -> str:
     return f"{VERBS[verb]} · {gettext(subject)}" if subject in ("units", "users") else str(VERBS[verb])
 
 
+# Labels the UI uses where Django's own field names read differently (名字 → 姓名), and the keys of
+# an import's summary event.
+FIELD_LABELS = {
+    "first_name": _("Name"),
+    "username": _("User name"),
+    "email": _("E-mail"),
+    "is_active": _("Active"),
+    "file": _("file"),
+    "created": pgettext_lazy("import count", "created"),
+    "updated": pgettext_lazy("import count", "changed"),
+    "unchanged": pgettext_lazy("import count", "unchanged"),
+}
+
+
 def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
     if value is None or value == "":
         return "—"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -83,8 +100,8 @@ def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
         models.append(apps.get_model("org.profile"))
     parts = []
     for field, value in (changes or {}).items():
-        label = field
-        for model in models:
+        label = str(FIELD_LABELS.get(field, field))
+        for model in models if field not in FIELD_LABELS else ():
             with contextlib.suppress(FieldDoesNotExist):
                 label = str(model._meta.get_field(field).verbose_name)
                 break

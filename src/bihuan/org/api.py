@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bihuan.core.api import ServiceViewSet
-from bihuan.core.roles import Role, role_of
+from bihuan.core.roles import Role, stored_role
 from bihuan.org import selectors, services
 from bihuan.org.filtersets import UnitFilter, UnitGroupFilter, UserFilter
 from bihuan.org.models import Unit, UnitGroup
@@ -74,7 +74,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["role"] = role_of(instance)  # a superuser made with createsuperuser counts as admin
+        data["role"] = stored_role(instance)  # a superuser made with createsuperuser counts as admin
         return data
 
 

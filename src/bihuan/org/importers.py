@@ -46,7 +46,8 @@ UNIT_COLUMNS = (
 USER_COLUMNS = (
     Column("username", "用户名", ("账号", "登录名", "login", "user name"), required=True),
     Column("name", "姓名", ("full name", "real name"), required=True),
-    Column("unit", "单位代码", ("unit code",), required=False),
+    # keyed unit_code so that an English export's "Unit" (the unit's name) is not taken for it
+    Column("unit_code", "单位代码", ("unit code",), required=False),
     Column("role", "角色", ("role",), required=True),
     Column("title", "职务", ("job title", "position")),
     Column("phone", "电话", ("手机", "手机号", "联系电话", "mobile", "telephone")),
@@ -90,6 +91,10 @@ class ImportResult:
         return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged)}
 
 
+#: Model fields whose errors belong to a column of another name.
+FIELD_COLUMNS = {"unit": "unit_code", "first_name": "name"}
+
+
 class _Rollback(Exception):
     """Raised at the end of a dry run to undo everything it wrote."""
 
@@ -119,7 +124,10 @@ def _run(actor: Any, kind: str, table: Table, apply_row: Any, dry_run: bool, fin
                     with transaction.atomic():
                         apply_row(row, result)
                 except ValidationError as exc:
-                    errors.extend(table.error(row, key, message) for key, message in _validation_messages(exc))
+                    errors.extend(
+                        table.error(row, FIELD_COLUMNS.get(key, key), message)
+                        for key, message in _validation_messages(exc)
+                    )
                 except _RowProblem as problem:
                     errors.append(table.error(row, problem.key, problem.message))
             if finish is not None and not errors:
@@ -279,10 +287,10 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
                 _("expected one of %(choices)s, got “%(value)s”")
                 % {"choices": choices_text(Role.choices), "value": row.values["role"]},
             )
-        unit_code = row.values.get("unit", "")
+        unit_code = row.values.get("unit_code", "")
         unit = units.get(unit_code) if unit_code else None
         if unit_code and unit is None:
-            raise _RowProblem("unit", _("no unit has the code %(code)s") % {"code": unit_code})
+            raise _RowProblem("unit_code", _("no unit has the code %(code)s") % {"code": unit_code})
         user = existing.get(username)
         before = _user_snapshot(user, tracked) if user else {}
         # Only the columns the file has are written: a missing column leaves the person's value alone.
@@ -292,7 +300,7 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
         if "email" in row.values:
             data["email"] = row.values["email"]
         profile: dict[str, Any] = {"role": role}
-        if "unit" in row.values:
+        if "unit_code" in row.values:
             profile["unit"] = unit
         for key in ("title", "phone"):
             if key in row.values:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from bihuan.core import audit
 from bihuan.core.policy import policy
-from bihuan.core.roles import Role
+from bihuan.core.roles import SYSTEM, Role
 from bihuan.core.services import save_model
 from bihuan.org.models import Profile, Unit, UnitGroup
 
@@ -92,6 +92,20 @@ def save_user(
         if creating or changes:
             audit.record(actor, "user.created" if creating else "user.changed", user, changes)
     return user
+
+
+def adopt_superusers() -> int:
+    """Give superusers made with Django's createsuperuser the admin profile bihuan expects, and record
+    their creation in the audit log. Returns how many were adopted."""
+    adopted = 0
+    for user in User.objects.filter(is_superuser=True, profile__isnull=True):
+        with transaction.atomic():
+            profile = Profile.objects.create(user=user, role=Role.ADMIN)
+            user.profile = profile
+            changes = audit.diff({}, {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(profile, PROFILE_FIELDS)})
+            audit.record(SYSTEM, "user.created", user, changes)
+        adopted += 1
+    return adopted
 
 
 def set_active(actor: Any, user: Any, active: bool) -> Any:

@@ -25,7 +25,8 @@ from bihuan.core.importing import ImportFailed
 from bihuan.core.models import Upload
 from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
-from bihuan.core.roles import Role, role_of
+from bihuan.core.roles import Role, stored_role
+from bihuan.core.selectors import changes_text
 from bihuan.core.tables import Col
 from bihuan.org import importers, selectors, services
 from bihuan.org.filtersets import UnitFilter, UnitGroupFilter, UserFilter
@@ -170,7 +171,7 @@ def user_columns() -> list[Col]:
         Col(gettext_lazy("Name"), lambda u: u.first_name, link=link, width=12),
         Col(gettext_lazy("Unit"), lambda u: profile(u, "unit") or "", width=24),
         Col(gettext_lazy("Unit code"), lambda u: getattr(profile(u, "unit"), "code", ""), width=10),
-        Col(gettext_lazy("Role"), lambda u: Role(role_of(u)).label if role_of(u) else "", width=12),
+        Col(gettext_lazy("Role"), lambda u: Role(stored_role(u)).label if stored_role(u) else "", width=12),
         Col(gettext_lazy("Title"), lambda u: profile(u, "title"), width=12),
         Col(gettext_lazy("Phone"), lambda u: profile(u, "phone"), width=14),
         Col(gettext_lazy("E-mail"), lambda u: u.email, width=22),
@@ -316,7 +317,9 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
             request, _("Imported: %(created)s created, %(updated)s changed, %(unchanged)s unchanged.") % result.counts
         )
         return redirect(list_url)
-    context.update({"result": result, "token": stored.token, "filename": stored.filename})
+    object_type = "org.unit" if kind == "units" else "auth.user"
+    change_lines = [(label, changes_text(fields, object_type)) for label, fields in result.changes.items()]
+    context.update({"result": result, "change_lines": change_lines, "token": stored.token, "filename": stored.filename})
     return render(request, "org/import.html", context)
 
 
