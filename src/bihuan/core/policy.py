@@ -39,9 +39,6 @@ class Policy:
         self._rules[rules.model] = rules
         return rules
 
-    def has_rules(self, model: type[models.Model]) -> bool:
-        return (model._meta.concrete_model or model) in self._rules
-
     def rules_for(self, model: type[models.Model]) -> Rules:
         model = model._meta.concrete_model or model
         try:
@@ -79,9 +76,15 @@ class Policy:
         return self.rules_for(queryset.model).scope(user, role, queryset)
 
     def actions_for(self, user: Any, obj: models.Model) -> set[str]:
-        """Every action the user may take on `obj`, for showing only the buttons that work."""
+        """Every action the user may take on `obj`, for showing only the buttons that work
+        (one visibility query, however many actions)."""
         rules = self.rules_for(type(obj))
-        return {a for a in rules.actions if self.can(user, a, obj)}
+        if user is SYSTEM:
+            return set(rules.actions)
+        role = role_of(user)
+        if role is None or not self.visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists():
+            return set()
+        return {action for action in rules.actions if rules.can(user, role, action, obj)}
 
 
 policy = Policy()
