@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 from django.db import connection, transaction
@@ -143,3 +144,63 @@ def test_createsuperuser_gets_an_admin_profile_and_an_audit_event(db, monkeypatc
     event = AuditEvent.objects.get(action="user.created", object_id=str(root.pk))
     assert event.changes["role"] == [None, "admin"]
     assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_linear_chain():
+    """Writers in parallel threads (each with its own connection) never fork the chain."""
+    import threading
+
+    from django.db import connection as main_connection
+    from django.db import connections
+
+    if main_connection.vendor == "sqlite" and main_connection.is_in_memory_db():
+        pytest.skip(
+            "an in-memory SQLite database is one connection; the file database is tested in CI's PostgreSQL run"
+        )
+    errors: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        try:
+            for n in range(15):
+                save_unit(SYSTEM, {"code": f"T{index}-{n}", "name": f"并发{index}-{n}"})
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = audit.verify_chain()
+    assert report.ok and report.checked == 60 == AuditEvent.objects.count()
+
+
+def test_concurrent_processes_on_a_sqlite_file_keep_one_linear_chain(tmp_path):
+    """The default deployment: several processes writing one SQLite file (IMMEDIATE transactions, WAL)."""
+    import subprocess
+    import sys
+
+    from tests.test_cli import run
+
+    env = {"BIHUAN_HOME": str(tmp_path)}
+    assert run("manage", "migrate", "-v0", env=env).returncode == 0
+    script = (
+        "from bihuan.core.roles import SYSTEM; from bihuan.org.services import save_unit\n"
+        "for n in range(20): save_unit(SYSTEM, {'code': f'P{WRITER}-{n}', 'name': f'进程{n}'})"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BIHUAN_", "DJANGO_"))}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bihuan", "manage", "shell", "-c", f"WRITER = {i}\n{script}"],
+            env={**clean, **env},
+            stderr=subprocess.PIPE,
+        )
+        for i in range(3)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0], [w.stderr.read() for w in writers]
+    verified = run("audit", "verify", env=env)
+    assert verified.returncode == 0 and "60 events" in verified.stdout

@@ -287,3 +287,22 @@ def test_preview_shows_changes_in_words(people, login):
     upload.name = "units.csv"
     preview = client.post("/units/import/", {"file": upload})
     assert preview.context["change_lines"] == [("FGW 市发展和改革委员会", "启用: 是 → 否")]
+
+
+def test_the_audit_chain_stays_whole_through_imports_that_succeed_fail_or_only_preview(own_unit):
+    from bihuan.core.audit import verify_chain
+
+    rows = "".join(f"U{i},单位{i},{'FGW' if i % 2 else ''}\n" for i in range(40))
+    import_units(SYSTEM, csv_bytes("代码,名称,上级代码\n" + rows), filename="u.csv")
+    assert verify_chain().ok
+    count = AuditEvent.objects.count()
+    with pytest.raises(ImportFailed):  # the last row fails after 40 rows were written and audited
+        import_units(
+            SYSTEM, csv_bytes("代码,名称,上级代码\n" + rows.replace("U1,", "V1,") + "X,坏,NOPE\n"), filename="u.csv"
+        )
+    import_users(SYSTEM, csv_bytes("用户名,姓名,单位代码,角色\nz1,甲,FGW,联络员\n"), filename="u.csv", dry_run=True)
+    assert AuditEvent.objects.count() == count
+    report = verify_chain()
+    assert report.ok and report.checked == count
+    import_users(SYSTEM, csv_bytes("用户名,姓名,单位代码,角色\nz1,甲,FGW,联络员\n"), filename="u.csv")
+    assert verify_chain().ok and AuditEvent.objects.count() == count + 2  # the user and the import

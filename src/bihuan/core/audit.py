@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -97,8 +99,9 @@ def record(
     object_repr: str | None = None,
 ) -> AuditEvent:
     """Append one event; call it inside the transaction that makes the change it describes."""
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    with transaction.atomic(savepoint=False):
+        batch_head = _batch_head.get()
+        head = batch_head or AuditHead.objects.select_for_update().get_or_create(pk=1)[0]
         is_person = actor is not None and actor is not SYSTEM and getattr(actor, "pk", None)
         event = AuditEvent(
             seq=head.last_seq + 1,
@@ -116,8 +119,32 @@ def record(
         event.hash = compute_hash(event)
         event.save()
         head.last_seq, head.last_hash = event.seq, event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        if batch_head is None:
+            head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+_batch_head: ContextVar[AuditHead | None] = ContextVar("audit_batch_head", default=None)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Append many events under one lock of the chain tip, saving the tip once at the end.
+
+    For bulk work (imports) that is all or nothing: if anything inside fails, the whole transaction
+    must roll back, because the tip held in memory has moved on past events a savepoint undid.
+    """
+    if _batch_head.get() is not None:
+        yield
+        return
+    with transaction.atomic(savepoint=False):
+        head = AuditHead.objects.select_for_update().get_or_create(pk=1)[0]
+        token = _batch_head.set(head)
+        try:
+            yield
+        finally:
+            _batch_head.reset(token)
+        head.save(update_fields=["last_seq", "last_hash"])
 
 
 @dataclass(frozen=True)

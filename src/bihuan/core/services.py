@@ -28,7 +28,7 @@ def save_model(
     creating = obj.pk is None
     policy.require(actor, "create" if creating else "change", type(obj) if creating else obj)
     tracked = [*fields, *(m2m or {}).keys()]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         before = {} if creating else audit.snapshot(obj, tracked)
         for name, value in data.items():
             setattr(obj, name, value)

@@ -118,7 +118,7 @@ def _run(actor: Any, kind: str, table: Table, apply_row: Any, dry_run: bool, fin
     result = ImportResult(dry_run=dry_run, ignored_columns=list(table.ignored_headers))
     errors: list[RowError] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit.batch():
             for row in table.rows:
                 try:
                     with transaction.atomic():

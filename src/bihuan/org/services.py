@@ -67,7 +67,7 @@ def save_user(
     if not creating and data.get("is_active") is False and user.pk == getattr(actor, "pk", None):
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
     profile = _profile(user)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         before = {} if creating else {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(profile, PROFILE_FIELDS)}
         for name, value in data.items():
             setattr(user, name, value)
@@ -99,7 +99,7 @@ def adopt_superusers() -> int:
     their creation in the audit log. Returns how many were adopted."""
     adopted = 0
     for user in User.objects.filter(is_superuser=True, profile__isnull=True):
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             profile = Profile.objects.create(user=user, role=Role.ADMIN)
             user.profile = profile
             changes = audit.diff({}, {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(profile, PROFILE_FIELDS)})
@@ -113,7 +113,7 @@ def set_active(actor: Any, user: Any, active: bool) -> Any:
     policy.require(actor, "deactivate", user)
     if user.is_active == active:
         return user
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         user.is_active = active
         user.save(update_fields=["is_active"])
         audit.record(
@@ -126,7 +126,7 @@ def set_password(actor: Any, user: Any, password: str) -> None:
     """An administrator sets a user's password (the user changes their own on the password page)."""
     policy.require(actor, "set_password", user)
     validate_password(password, user)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         user.set_password(password)
         user.save(update_fields=["password"])
         audit.record(actor, "user.password_set", user, {})
