@@ -24,15 +24,18 @@ def save_model(
     exclude_from_validation: Sequence[str] = (),
 ) -> M:
     """Create or change `obj` with `data`: checks the policy ("create" or "change"), validates the
-    model, saves, sets many-to-many fields, and records the audit event in one transaction."""
+    model, saves, sets many-to-many fields, and records the audit event in one transaction.
+
+    Validation happens before the transaction opens, so a ValidationError never leaves a caller's
+    transaction unusable; the writes run without a savepoint of their own (they fail as a whole)."""
     creating = obj.pk is None
     policy.require(actor, "create" if creating else "change", type(obj) if creating else obj)
     tracked = [*fields, *(m2m or {}).keys()]
+    before = {} if creating else audit.snapshot(obj, tracked)
+    for name, value in data.items():
+        setattr(obj, name, value)
+    obj.full_clean(exclude=list(exclude_from_validation))
     with transaction.atomic(savepoint=False):
-        before = {} if creating else audit.snapshot(obj, tracked)
-        for name, value in data.items():
-            setattr(obj, name, value)
-        obj.full_clean(exclude=list(exclude_from_validation))
         obj.save()
         for name, values in (m2m or {}).items():
             getattr(obj, name).set(values)

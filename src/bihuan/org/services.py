@@ -67,24 +67,25 @@ def save_user(
     if not creating and data.get("is_active") is False and user.pk == getattr(actor, "pk", None):
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
     profile = _profile(user)
+    # Everything is validated before the transaction opens (see core.services.save_model).
+    before = {} if creating else {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(profile, PROFILE_FIELDS)}
+    for name, value in data.items():
+        setattr(user, name, value)
+    if creating:
+        if password:
+            validate_password(password, user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    for name, value in profile_data.items():
+        setattr(profile, name, value)
+    if profile.role in UNIT_ROLES and profile.unit_id is None:
+        raise ValidationError({"unit": _("A unit head or unit clerk must belong to a unit.")})
+    profile.full_clean(exclude=["user"])
     with transaction.atomic(savepoint=False):
-        before = {} if creating else {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(profile, PROFILE_FIELDS)}
-        for name, value in data.items():
-            setattr(user, name, value)
-        if creating:
-            if password:
-                validate_password(password, user)
-                user.set_password(password)
-            else:
-                user.set_unusable_password()
-        user.full_clean(exclude=["password"])
         user.save()
         profile.user = user
-        for name, value in profile_data.items():
-            setattr(profile, name, value)
-        if profile.role in UNIT_ROLES and profile.unit_id is None:
-            raise ValidationError({"unit": _("A unit head or unit clerk must belong to a unit.")})
-        profile.full_clean(exclude=["user"])
         profile.save()
         user.profile = profile
         after = {**audit.snapshot(user, USER_FIELDS), **audit.snapshot(profile, PROFILE_FIELDS)}
