@@ -204,3 +204,13 @@ def test_concurrent_processes_on_a_sqlite_file_keep_one_linear_chain(tmp_path):
     assert [w.wait(timeout=120) for w in writers] == [0, 0, 0], [w.stderr.read() for w in writers]
     verified = run("audit", "verify", env=env)
     assert verified.returncode == 0 and "60 events" in verified.stdout
+
+
+def test_changes_read_in_words(own_unit, people):
+    from bihuan.core.selectors import changes_text
+
+    text = changes_text({"kind": ["department", "zone"], "active": [True, False]}, "org.unit")
+    assert text == "类型: 市直部门 → 开发区; 启用: 是 → 否"
+    assert changes_text({"role": [None, "unit_clerk"], "first_name": ["", "张三"]}, "auth.user") == (
+        "角色: 单位联络员; 姓名: — → 张三"
+    )

@@ -100,20 +100,21 @@ def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
         models.append(apps.get_model("org.profile"))
     parts = []
     for field, value in (changes or {}).items():
-        label = str(FIELD_LABELS.get(field, field))
+        label, choices = str(FIELD_LABELS.get(field, field)), {}
         for model in models if field not in FIELD_LABELS else ():
             with contextlib.suppress(FieldDoesNotExist):
-                label = str(model._meta.get_field(field).verbose_name)
+                model_field = model._meta.get_field(field)
+                label, choices = str(model_field.verbose_name), dict(model_field.flatchoices or ())
                 break
+
+        def shown(v: Any, choices: dict = choices) -> str:  # a choice reads as its label: department → 市直部门
+            return str(choices[v]) if isinstance(v, str) and v in choices else _value_text(v)
+
         if isinstance(value, list) and len(value) == 2:
             before, after = value
-            parts.append(
-                f"{label}: {_value_text(after)}"
-                if before is None
-                else f"{label}: {_value_text(before)} → {_value_text(after)}"
-            )
+            parts.append(f"{label}: {shown(after)}" if before is None else f"{label}: {shown(before)} → {shown(after)}")
         else:
-            parts.append(f"{label}: {_value_text(value)}")
+            parts.append(f"{label}: {shown(value)}")
     return "; ".join(parts)
 
 
