@@ -188,3 +188,20 @@ def test_superuser_without_profile_counts_as_admin(db, client):
 def test_api_schema_and_docs_need_a_login(client, db):
     assert client.get("/api/v1/schema/").status_code in (401, 403)
     assert client.get("/api/v1/docs/").status_code == 302
+
+
+def test_profile_page_token_and_preferences_are_audited(configured, login):
+    from bihuan.core.models import AuditEvent
+
+    user = configured["unit_clerk"]
+    client = login(user)
+    created = client.post(reverse("profile"), {"action": "token"})
+    key = created.context["new_token"]
+    assert client.get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    client.post(reverse("profile"), {"action": "revoke"})
+    assert client.get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+    client.post(reverse("profile"), {"action": "preferences"})  # box unticked
+    user.profile.refresh_from_db()
+    assert user.profile.email_notifications is False
+    actions = list(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("action", flat=True).order_by("seq"))
+    assert actions[-3:] == ["user.token_created", "user.token_revoked", "user.changed"]

@@ -46,6 +46,8 @@ VERBS = {
     "password_set": pgettext_lazy("audit action", "password set"),
     "password_changed": pgettext_lazy("audit action", "password changed"),
     "retry": pgettext_lazy("audit action", "sent again"),
+    "token_created": pgettext_lazy("audit action", "API token created"),
+    "token_revoked": pgettext_lazy("audit action", "API token revoked"),
 }
 
 

@@ -71,21 +71,24 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    token = Token.objects.filter(user=request.user).first()
+    from bihuan.org import services as org_services
+
+    context = {"title": _("My profile"), "token": Token.objects.filter(user=request.user).first()}
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "token":
-            Token.objects.filter(user=request.user).delete()
-            token = Token.objects.create(user=request.user)
+            context["new_token"] = org_services.create_api_token(request.user)
+            context["token"] = Token.objects.filter(user=request.user).first()
             messages.success(request, _("A new API token was created. Copy it now: it is shown only once."))
-            return render(
-                request, "core/profile.html", {"title": _("My profile"), "new_token": token.key, "token": token}
-            )
+            return render(request, "core/profile.html", context)
         if action == "revoke":
-            Token.objects.filter(user=request.user).delete()
+            org_services.revoke_api_token(request.user)
             messages.success(request, _("Your API token was revoked."))
-            return redirect("profile")
-    return render(request, "core/profile.html", {"title": _("My profile"), "token": token})
+        elif action == "preferences" and hasattr(request.user, "profile"):
+            org_services.set_own_preferences(request.user, email_notifications=request.POST.get("email") == "on")
+            messages.success(request, _("Saved."))
+        return redirect("profile")
+    return render(request, "core/profile.html", context)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -21,25 +21,6 @@ def units(user: Any) -> QuerySet[Unit]:
     return policy.visible(user, units.order_by("sort_order", "code"))
 
 
-def unit_tree(user: Any) -> list[tuple[Unit, int]]:
-    """Visible units in tree order, each with its depth, for indented lists and pickers."""
-    all_units = list(units(user))
-    children: dict[int | None, list[Unit]] = {}
-    ids = {u.pk for u in all_units}
-    for unit in all_units:
-        parent = unit.parent_id if unit.parent_id in ids else None
-        children.setdefault(parent, []).append(unit)
-    ordered: list[tuple[Unit, int]] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for unit in children.get(parent, []):
-            ordered.append((unit, depth))
-            walk(unit.pk, depth + 1)
-
-    walk(None, 0)
-    return ordered
-
-
 def groups(user: Any) -> QuerySet[UnitGroup]:
     return policy.visible(
         user,

@@ -135,3 +135,34 @@ def set_password(actor: Any, user: Any, password: str) -> None:
 
 def record_own_password_change(user: Any) -> None:
     audit.record(user, "user.password_changed", user, {})
+
+
+def set_own_preferences(user: Any, *, email_notifications: bool) -> None:
+    """A person chooses whether their notifications also come by e-mail."""
+    with transaction.atomic(savepoint=False):
+        profile = Profile.objects.select_for_update().get(user=user)
+        if profile.email_notifications != email_notifications:
+            profile.email_notifications = email_notifications
+            profile.save(update_fields=["email_notifications", "updated_at"])
+            audit.record(
+                user, "user.changed", user, {"email_notifications": [not email_notifications, email_notifications]}
+            )
+
+
+def create_api_token(user: Any) -> str:
+    """Replace the person's API token with a new one and return its key (shown once)."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic(savepoint=False):
+        Token.objects.filter(user=user).delete()
+        token = Token.objects.create(user=user)
+        audit.record(user, "user.token_created", user, {})
+    return token.key
+
+
+def revoke_api_token(user: Any) -> None:
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic(savepoint=False):
+        if Token.objects.filter(user=user).delete()[0]:
+            audit.record(user, "user.token_revoked", user, {})
