@@ -105,3 +105,43 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     )
     assert result.stdout.strip().splitlines()[-1] == "wal"
     assert Path(tmp_path, "bihuan.sqlite3").exists()
+
+
+def test_serve_runs_a_multi_process_server_with_compressed_static_files(tmp_path):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIHUAN_", "DJANGO_"))}
+    env.update({"BIHUAN_HOME": str(tmp_path), "BIHUAN_SECRET_KEY": "s" * 60, "BIHUAN_ALLOWED_HOSTS": "127.0.0.1"})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bihuan", "serve", "--migrate", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        headers = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}  # as nginx passes it on
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(urllib.request.Request(f"{base}/healthz", headers=headers)) as reply:
+                    assert reply.status == 200
+                break
+            except OSError:
+                time.sleep(0.2)
+        request = urllib.request.Request(f"{base}/static/vendor/htmx/htmx.min.js", headers=headers)
+        with urllib.request.urlopen(request) as reply:
+            assert reply.headers["Content-Encoding"] == "gzip"
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/accounts/login/", headers=headers)) as reply:
+            assert "闭环".encode() in reply.read()
+        workers = subprocess.run(["pgrep", "-f", "-g", str(server.pid), "gunicorn|bihuan"], capture_output=True)
+        assert len(workers.stdout.split()) >= 3  # the master and two worker processes
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

@@ -142,6 +142,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.migrate:
         _call("migrate", interactive=False)
     _call("collectstatic", interactive=False, verbosity=0)
+    # Serve the collected copies, which have their gzip and Brotli variants, not the package's files.
+    settings.WHITENOISE_USE_FINDERS = False
     print(f"bihuan serving on http://{args.host}:{args.port}/ with {args.workers} worker processes", flush=True)
     return _run_server(args.host, args.port, workers=args.workers)
 
