@@ -205,3 +205,11 @@ def test_profile_page_token_and_preferences_are_audited(configured, login):
     assert user.profile.email_notifications is False
     actions = list(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("action", flat=True).order_by("seq"))
     assert actions[-3:] == ["user.token_created", "user.token_revoked", "user.changed"]
+
+
+def test_new_user_form_has_no_default_role(configured, login):
+    client = login(configured["admin"])
+    form = client.get(reverse("user-new")).context["form"]
+    assert form["role"].value() in (None, "")
+    response = client.post(reverse("user-new"), {"username": "norole", "first_name": "无角色"})
+    assert response.status_code == 400 and "role" in response.context["form"].errors

@@ -38,7 +38,8 @@ class UserForm(BootstrapMixin, forms.Form):
     first_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"), required=False)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.order_by("sort_order", "code"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # No default: giving someone a role, administrator least of all, is a deliberate choice.
+    role = forms.ChoiceField(label=_("Role"), choices=[("", "---------"), *Role.choices])
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     email_notifications = forms.BooleanField(label=_("E-mail notifications"), required=False, initial=True)
