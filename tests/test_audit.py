@@ -214,3 +214,21 @@ def test_changes_read_in_words(own_unit, people):
     assert changes_text({"role": [None, "unit_clerk"], "first_name": ["", "张三"]}, "auth.user") == (
         "角色: 单位联络员; 姓名: — → 张三"
     )
+
+
+def test_audit_page_names_related_objects_in_few_queries(
+    people, login, own_unit, other_unit, django_assert_max_num_queries
+):
+    from bihuan.org.services import save_unit as save
+
+    for n in range(30):  # thirty units whose events name their parent by id
+        save(SYSTEM, {"code": f"K{n}", "name": f"下属{n}", "parent": own_unit})
+    client = login(people["admin"])
+    with django_assert_max_num_queries(14):
+        page = client.get("/audit/?object_type=org.unit")
+    text = page.content.decode()
+    assert "上级单位: 市发展和改革委员会" in text and "上级单位: " + str(own_unit.pk) + ";" not in text
+    export = client.get("/audit/?object_type=org.unit&format=xlsx")
+    assert export.status_code == 200
+    detail = client.get(f"/units/{own_unit.pk}/")
+    assert "上级单位: 临汾市" in detail.content.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.apps import apps
@@ -95,21 +96,38 @@ def _value_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
-    """Before → after of each field, with the field's name in the user's language."""
+def _models_for(object_type: str) -> list[type[Model]]:
     models = [m for m in (model_of(object_type) if object_type else None,) if m is not None]
     if object_type == "auth.user":  # a user's events also carry their profile's fields
         models.append(apps.get_model("org.profile"))
-    parts = []
-    for field, value in (changes or {}).items():
-        label, choices = str(FIELD_LABELS.get(field, field)), {}
-        for model in models if field not in FIELD_LABELS else ():
-            with contextlib.suppress(FieldDoesNotExist):
-                model_field = model._meta.get_field(field)
-                label, choices = str(model_field.verbose_name), dict(model_field.flatchoices or ())
-                break
+    return models
 
-        def shown(v: Any, choices: dict = choices) -> str:  # a choice reads as its label: department → 市直部门
+
+def _field(models: list[type[Model]], name: str) -> Any:
+    for model in models:
+        with contextlib.suppress(FieldDoesNotExist):
+            return model._meta.get_field(name)
+    return None
+
+
+def changes_text(
+    changes: dict[str, Any], object_type: str = "", names: dict[tuple[str, Any], str] | None = None
+) -> str:
+    """Before → after of each field, with the field's name in the user's language, choices by their
+    label and related objects by name when `names` (from `related_names`) has them."""
+    models = _models_for(object_type)
+    parts = []
+    for name, value in (changes or {}).items():
+        field = None if name in FIELD_LABELS else _field(models, name)
+        label = str(FIELD_LABELS.get(name) or (field.verbose_name if field is not None else name))
+        choices = dict(field.flatchoices or ()) if field is not None and not field.is_relation else {}
+        related = field.related_model._meta.label_lower if field is not None and field.is_relation else None
+
+        def shown(v: Any, choices: dict = choices, related: str | None = related) -> str:
+            if isinstance(v, list):
+                return "、".join(shown(item) for item in v) or "—"
+            if related is not None and names and (related, v) in names:
+                return names[(related, v)]
             return str(choices[v]) if isinstance(v, str) and v in choices else _value_text(v)
 
         if isinstance(value, list) and len(value) == 2:
@@ -118,6 +136,37 @@ def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
         else:
             parts.append(f"{label}: {shown(value)}")
     return "; ".join(parts)
+
+
+def related_names(events: Iterable[AuditEvent]) -> dict[tuple[str, Any], str]:
+    """Names of the objects that events' changes refer to by id: one query per related model."""
+    wanted: dict[type[Model], set[Any]] = {}
+    for event in events:
+        models = _models_for(event.object_type)
+        for name, value in (event.changes or {}).items():
+            field = _field(models, name)
+            if field is None or not field.is_relation:
+                continue
+            stack = list(value) if isinstance(value, list) else [value]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, list):
+                    stack.extend(item)
+                elif item is not None:
+                    wanted.setdefault(field.related_model, set()).add(item)
+    names: dict[tuple[str, Any], str] = {}
+    for model, ids in wanted.items():
+        for obj in model._default_manager.filter(pk__in=ids):
+            names[(model._meta.label_lower, obj.pk)] = str(obj)
+    return names
+
+
+def describe_changes(events: Sequence[AuditEvent]) -> Sequence[AuditEvent]:
+    """Attach `changes_display` to each event, resolving ids to names in a few queries."""
+    names = related_names(events)
+    for event in events:
+        event.changes_display = changes_text(event.changes, event.object_type, names)
+    return events
 
 
 def overview_charts(user: Any) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def audit_columns() -> list[Col]:
         Col(gettext_lazy("object type"), lambda e: selectors.object_type_label(e.object_type), width=12),
         Col(gettext_lazy("object id"), lambda e: e.object_id, width=8),
         Col(gettext_lazy("object"), lambda e: e.object_repr, width=24),
-        Col(gettext_lazy("changes"), lambda e: selectors.changes_text(e.changes, e.object_type), width=60),
+        Col(gettext_lazy("changes"), lambda e: e.changes_display, width=60),
     ]
 
 
@@ -144,6 +144,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         filterset_class=AuditEventFilter,
         export_name="audit",
         actions=[(_("Verify the chain"), "?verify=1", "shield-check")],
+        prepare=selectors.describe_changes,
     )
 
 

@@ -93,7 +93,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people": people,
         "plates": unit.groups.all(),
         "can_change": policy.can(request.user, "change", unit),
-        "history": core_selectors.object_history(request.user, unit)[:20],
+        "history": core_selectors.describe_changes(list(core_selectors.object_history(request.user, unit)[:20])),
     }
     return render(request, "org/unit_detail.html", context)
 
@@ -211,7 +211,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": person.get_full_name() or person.username,
             "person": person,
             "allowed": policy.actions_for(request.user, person),
-            "history": core_selectors.object_history(request.user, person)[:20],
+            "history": core_selectors.describe_changes(list(core_selectors.object_history(request.user, person)[:20])),
         },
     )
 

@@ -17,7 +17,7 @@ def event_action(event: AuditEvent) -> str:
 
 @register.filter
 def event_changes(event: AuditEvent) -> str:
-    return selectors.changes_text(event.changes, event.object_type)
+    return getattr(event, "changes_display", None) or selectors.changes_text(event.changes, event.object_type)
 
 
 @register.filter
