@@ -145,3 +145,13 @@ def test_serve_runs_a_multi_process_server_with_compressed_static_files(tmp_path
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_clear_words_for_a_bad_date_and_an_unmigrated_database(tmp_path):
+    env = {"BIHUAN_HOME": str(tmp_path)}
+    bad_date = run("tick", "--today", "2025-13-01", env=env)
+    assert bad_date.returncode == 2 and "expected a date as YYYY-MM-DD" in bad_date.stderr
+    for command in (["tick"], ["audit", "verify"], ["worker", "--batch"]):
+        result = run(*command, env=env)
+        assert result.returncode == 2 and "bihuan manage migrate" in result.stderr, command
+        assert "Traceback" not in result.stderr

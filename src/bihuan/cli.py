@@ -44,6 +44,31 @@ def _setup(**env: str) -> None:
     translation.activate("en")
 
 
+def _require_migrated() -> None:
+    """Commands that read or write data stop with a clear word when the database is not set up yet."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        print(
+            f"bihuan: the database ({connection.settings_dict['NAME']}) is not up to date: {len(pending)} "
+            "migration(s) to apply. Run `bihuan manage migrate` first (or `bihuan serve --migrate`).",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
 def _call(*args: str, **options: Any) -> None:
     from django.core.management import call_command
 
@@ -141,6 +166,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     if args.migrate:
         _call("migrate", interactive=False)
+    _require_migrated()
     _call("collectstatic", interactive=False, verbosity=0)
     # Serve the collected copies, which have their gzip and Brotli variants, not the package's files.
     settings.WHITENOISE_USE_FINDERS = False
@@ -153,6 +179,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup()
+    _require_migrated()
     from django.conf import settings
 
     if settings.REDIS_URL:
@@ -176,18 +203,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_tick(args: argparse.Namespace) -> int:
     _setup()
-    from datetime import date
-
+    _require_migrated()
     from bihuan.core.ticks import run_tick
 
-    today = date.fromisoformat(args.today) if args.today else None
-    for name, outcome in run_tick(today).items():
+    for name, outcome in run_tick(args.today).items():
         print(f"{name}: {outcome}")
     return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     _setup()
+    _require_migrated()
     from bihuan.core.audit import verify_chain
 
     report = verify_chain()
@@ -213,6 +239,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"{args.file}: no such file", file=sys.stderr)
         return 2
+    _require_migrated()
     try:
         result = run(SYSTEM, path, dry_run=args.dry_run)
     except ImportFailed as failure:
@@ -310,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
             "you like: a daily job does its work for a day only once. Meant for cron or a systemd timer."
         ),
     )
-    tick.add_argument("--today", metavar="YYYY-MM-DD", help="run as if today were this date")
+    tick.add_argument("--today", metavar="YYYY-MM-DD", type=_day, help="run as if today were this date")
     tick.set_defaults(func=cmd_tick)
 
     audit = sub.add_parser("audit", help="check the audit log", description="Audit log commands.")
