@@ -213,3 +213,29 @@ def test_new_user_form_has_no_default_role(configured, login):
     assert form["role"].value() in (None, "")
     response = client.post(reverse("user-new"), {"username": "norole", "first_name": "无角色"})
     assert response.status_code == 400 and "role" in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/units/?page=-1",
+        "/units/?page=zzz",
+        "/units/?kind=mars&parent=abc&active=maybe",
+        "/units/?format=pdf",
+        "/people/?unit=<script>&role=emperor&is_active=2",
+        "/people/?q=%00%27%22",
+        "/audit/?since=not-a-date&until=2025-02-30&object_type=zzz&action=zzz&object_id=%27",
+        "/deliveries/?status=lost&channel=pigeon",
+        "/inbox/?show=everything&page=99999",
+        "/api/v1/units/?parent=abc&kind=mars",
+        "/api/v1/users/?page=0&page_size=100000",
+        "/api/v1/audit-events/?since=x",
+        "/api/v1/units/999999/",
+        "/units/999999/",
+        "/people/999999/edit/",
+        "/import/nothing/template.xlsx",
+    ],
+)
+def test_odd_input_never_causes_a_server_error(url, configured, login):
+    response = login(configured["admin"]).get(url)
+    assert response.status_code < 500, response.status_code
