@@ -190,3 +190,17 @@ def test_a_delivery_being_sent_is_not_sent_again(people, monkeypatch, django_cap
     assert inner == ["not due"]
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.next_attempt_at is None
+
+
+def test_tick_resumes_an_attempt_whose_worker_died(people, django_capture_on_commit_callbacks):
+    """A worker that died mid-send left a lease and no outcome; once the lease runs out, tick sends it."""
+    WebhookEndpoint.objects.create(name="hook", url="http://127.0.0.1:9/hook", secret="x")
+    with django_capture_on_commit_callbacks(execute=False):  # queued; the worker "dies" before finishing
+        notify([people["viewer"]], "测试")  # the viewer has no e-mail address: one webhook delivery
+    delivery = Delivery.objects.get()
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=1, next_attempt_at=timezone.now() + timedelta(seconds=90))
+    assert retry_due_deliveries() == 0  # the lease still runs
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert retry_due_deliveries() == 1
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and delivery.status == Delivery.Status.RETRYING  # tried again (port 9 refuses)

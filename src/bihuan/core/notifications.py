@@ -173,11 +173,13 @@ def _schedule_retry(delivery_id: int, when: Any) -> None:
     # Without deferral (the immediate backend) `bihuan tick` picks the retry up when it is due.
 
 
-def retry_due_deliveries(now: Any = None) -> int:
-    """Queue every retry whose time has come; run by `bihuan tick` in case a queued retry was lost."""
-    now = now or timezone.now()
+def retry_due_deliveries() -> int:
+    """Queue every retry whose time has come, and every attempt whose lease ran out (its worker died
+    while sending); run by `bihuan tick`, so nothing depends on a queued job surviving."""
     due = list(
-        Delivery.objects.filter(status=Delivery.Status.RETRYING, next_attempt_at__lte=now).values_list("pk", flat=True)
+        Delivery.objects.filter(
+            status__in=(Delivery.Status.PENDING, Delivery.Status.RETRYING), next_attempt_at__lte=timezone.now()
+        ).values_list("pk", flat=True)
     )
     _enqueue_all(due)
     return len(due)
