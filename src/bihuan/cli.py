@@ -44,6 +44,14 @@ def _setup(**env: str) -> None:
     translation.activate("en")
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify for a terminal, where a Chinese character takes two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
 def _require_migrated() -> None:
     """Commands that read or write data stop with a clear word when the database is not set up yet."""
     from django.db import connection
@@ -97,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nbihuan demo ready in {time.monotonic() - started:.1f}s · data in {home}")
     print(f"Open {url} and log in as one of (password for all: {DEMO_PASSWORD}):")
     for username, role, unit in demo_logins():
-        print(f"  {username:<12} {role:<24} {unit}")
+        print(f"  {username:<12} {_pad(role, 14)} {unit}")
     print("Stop with Ctrl+C. Run `bihuan demo --reset` to start over.\n", flush=True)
     worker = _start_worker()
     if not args.no_browser and (
