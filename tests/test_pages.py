@@ -239,3 +239,24 @@ def test_new_user_form_has_no_default_role(configured, login):
 def test_odd_input_never_causes_a_server_error(url, configured, login):
     response = login(configured["admin"]).get(url)
     assert response.status_code < 500, response.status_code
+
+
+def test_changing_ones_own_password_is_audited(configured, client):
+    from bihuan.core.models import AuditEvent
+    from tests.conftest import PASSWORD
+
+    clerk = configured["unit_clerk"]
+    assert client.login(username=clerk.username, password=PASSWORD)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Brand-new-pass-77",
+            "new_password2": "Brand-new-pass-77",
+        },
+    )
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.check_password("Brand-new-pass-77")
+    assert AuditEvent.objects.filter(action="user.password_changed", object_id=str(clerk.pk)).count() == 1
+    assert "修改密码" in client.get(reverse("password_change")).content.decode()

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -102,8 +102,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         from bihuan.org.services import record_own_password_change
 
-        response = super().form_valid(form)
-        record_own_password_change(self.request.user)
+        with transaction.atomic():  # the new password and its audit event together
+            response = super().form_valid(form)
+            record_own_password_change(self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return response
 

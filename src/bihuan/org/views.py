@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
-from pathlib import Path
 from typing import Any
 
 import xlsxwriter
@@ -21,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bihuan.core import selectors as core_selectors
+from bihuan.core import uploads
 from bihuan.core.importing import ImportFailed
-from bihuan.core.models import Upload
 from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
 from bihuan.core.roles import Role, stored_role
@@ -293,14 +291,9 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
         if upload.size > settings.BIHUAN["IMPORT_MAX_BYTES"]:
             context["errors"] = [_("%(file)s: the file is too large") % {"file": upload.name}]
             return render(request, "org/import.html", context, status=400)
-        stored = Upload.objects.create(
-            token=uuid.uuid4().hex,
-            filename=Path(upload.name).name[:255],
-            content=upload.read(),
-            created_by=request.user,
-        )
+        stored = uploads.keep(request.user, upload.name, upload.read())
     else:  # the apply step: only the person who previewed the file may apply it
-        stored = Upload.objects.filter(token=request.POST.get("token", ""), created_by=request.user).first()
+        stored = uploads.take(request.user, request.POST.get("token", ""))
     if stored is None:
         context["errors"] = [_("Choose a file to import.")]
         return render(request, "org/import.html", context, status=400)
@@ -308,11 +301,11 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         result = run(request.user, io.BytesIO(bytes(stored.content)), filename=stored.filename, dry_run=not apply)
     except ImportFailed as failure:
-        stored.delete()
+        uploads.discard(stored)
         context["errors"] = [str(e) for e in failure.errors]
         return render(request, "org/import.html", context, status=400)
     if apply:
-        stored.delete()
+        uploads.discard(stored)
         messages.success(
             request, _("Imported: %(created)s created, %(updated)s changed, %(unchanged)s unchanged.") % result.counts
         )
