@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,19 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bihuan.blueprint import selectors, services
+from bihuan.blueprint.forms import CategoryForm
 from bihuan.blueprint.models import Category
-from bihuan.core.forms import BootstrapMixin
 from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
 from bihuan.core.tables import Col
 from bihuan.org.views import apply_errors
-
-
-class CategoryForm(BootstrapMixin, forms.ModelForm):
-    class Meta:
-        model = Category
-        fields = list(services.CATEGORY_FIELDS)
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
 @login_required
