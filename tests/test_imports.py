@@ -306,3 +306,16 @@ def test_the_audit_chain_stays_whole_through_imports_that_succeed_fail_or_only_p
     assert report.ok and report.checked == count
     import_users(SYSTEM, csv_bytes("用户名,姓名,单位代码,角色\nz1,甲,FGW,联络员\n"), filename="u.csv")
     assert verify_chain().ok and AuditEvent.objects.count() == count + 2  # the user and the import
+
+
+def test_english_template_has_english_headers_and_imports(people, login):
+    import openpyxl
+
+    client = login(people["admin"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    for kind, run in (("units", import_units), ("users", import_users)):
+        content = client.get(f"/import/{kind}/template.xlsx").content
+        headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(content)).worksheets[0][1]]
+        assert headers[0] in ("Code*", "User name*")
+        result = run(SYSTEM, io.BytesIO(content), filename=f"{kind}.xlsx", dry_run=True)
+        assert sum(result.counts.values()) >= 1 and not result.ignored_columns

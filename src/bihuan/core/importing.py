@@ -19,12 +19,20 @@ from openpyxl.utils import get_column_letter
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str  # the header the template uses (Chinese), also used in messages
+    label: str  # the header the Chinese template uses, also used in messages
     aliases: tuple[str, ...] = ()
     required: bool = False
+    english: str = ""  # the header the English template uses
+
+    def header(self) -> str:
+        """The template's header in the current language."""
+        from django.utils import translation
+
+        english = (translation.get_language() or "").startswith("en")
+        return self.english if english and self.english else self.label
 
     def matches(self, header: str) -> bool:
-        names = {normalise_header(n) for n in (self.key, self.label, *self.aliases)}
+        names = {normalise_header(n) for n in (self.key, self.label, self.english, *self.aliases)}
         return normalise_header(header) in names
 
 

@@ -34,26 +34,26 @@ from bihuan.org.models import Unit
 User = get_user_model()
 
 UNIT_COLUMNS = (
-    Column("code", "代码", ("单位代码", "编码", "unit code"), required=True),
-    Column("name", "名称", ("单位名称", "单位", "unit name"), required=True),
-    Column("short_name", "简称", ("short name", "abbreviation")),
-    Column("kind", "类型", ("单位类型", "type", "unit kind")),
-    Column("parent", "上级代码", ("上级单位代码", "parent code")),
-    Column("sort_order", "排序", ("序号", "order", "sort")),
-    Column("active", "启用", ("是否启用", "状态", "enabled")),
+    Column("code", "代码", ("单位代码", "编码", "unit code"), required=True, english="Code"),
+    Column("name", "名称", ("单位名称", "单位", "unit name"), required=True, english="Name"),
+    Column("short_name", "简称", ("short name", "abbreviation"), english="Short name"),
+    Column("kind", "类型", ("单位类型", "type", "unit kind"), english="Kind"),
+    Column("parent", "上级代码", ("上级单位代码", "parent code"), english="Parent code"),
+    Column("sort_order", "排序", ("序号", "order", "sort"), english="Order"),
+    Column("active", "启用", ("是否启用", "状态", "enabled"), english="Active"),
 )
 
 USER_COLUMNS = (
-    Column("username", "用户名", ("账号", "登录名", "login", "user name"), required=True),
-    Column("name", "姓名", ("full name", "real name"), required=True),
+    Column("username", "用户名", ("账号", "登录名", "login", "user name"), required=True, english="User name"),
+    Column("name", "姓名", ("full name", "real name"), required=True, english="Name"),
     # keyed unit_code so that an English export's "Unit" (the unit's name) is not taken for it
-    Column("unit_code", "单位代码", ("unit code",), required=False),
-    Column("role", "角色", ("role",), required=True),
-    Column("title", "职务", ("job title", "position")),
-    Column("phone", "电话", ("手机", "手机号", "联系电话", "mobile", "telephone")),
-    Column("email", "邮箱", ("电子邮箱", "e-mail", "mail")),
-    Column("password", "初始密码", ("密码", "initial password")),
-    Column("active", "启用", ("是否启用", "状态", "enabled")),
+    Column("unit_code", "单位代码", ("unit code",), required=False, english="Unit code"),
+    Column("role", "角色", ("role",), required=True, english="Role"),
+    Column("title", "职务", ("job title", "position"), english="Title"),
+    Column("phone", "电话", ("手机", "手机号", "联系电话", "mobile", "telephone"), english="Phone"),
+    Column("email", "邮箱", ("电子邮箱", "e-mail", "mail"), english="E-mail"),
+    Column("password", "初始密码", ("密码", "initial password"), english="Initial password"),
+    Column("active", "启用", ("是否启用", "状态", "enabled"), english="Active"),
 )
 
 

@@ -327,7 +327,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     sheet = book.add_worksheet(str(importers.TEMPLATE_TITLES[kind]))
     bold = book.add_format({"bold": True, "bg_color": "#DDE6F3", "border": 1})
     for index, column in enumerate(columns):
-        sheet.write(0, index, column.label + ("*" if column.required else ""), bold)
+        sheet.write(0, index, column.header() + ("*" if column.required else ""), bold)
         sheet.set_column(index, index, 16)
     for row, example in enumerate(examples, start=1):
         for index, value in enumerate(example):
@@ -337,7 +337,13 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     help_sheet.write_row(0, 0, [_("column"), _("also accepted"), _("required")], bold)
     for row, column in enumerate(columns, start=1):
         help_sheet.write_row(
-            row, 0, [column.label, ", ".join((column.key, *column.aliases)), _("yes") if column.required else ""]
+            row,
+            0,
+            [
+                column.header(),
+                ", ".join((column.label, column.english, *column.aliases)),
+                _("yes") if column.required else "",
+            ],
         )
     help_sheet.set_column(0, 1, 40)
     book.close()
