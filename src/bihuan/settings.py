@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "bihuan.core",
     "bihuan.org",
     "bihuan.blueprint",
+    "bihuan.supervision",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

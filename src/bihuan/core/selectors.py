@@ -49,6 +49,17 @@ VERBS = {
     "retry": pgettext_lazy("audit action", "sent again"),
     "token_created": pgettext_lazy("audit action", "API token created"),
     "token_revoked": pgettext_lazy("audit action", "API token revoked"),
+    # the key-task workflow (supervision.transitions)
+    "assign": pgettext_lazy("audit action", "assigned"),
+    "acknowledge": pgettext_lazy("audit action", "acknowledged"),
+    "start": pgettext_lazy("audit action", "started"),
+    "request_completion": pgettext_lazy("audit action", "completion requested"),
+    "close": pgettext_lazy("audit action", "closed out"),
+    "return": pgettext_lazy("audit action", "returned"),
+    "suspend": pgettext_lazy("audit action", "suspended"),
+    "resume": pgettext_lazy("audit action", "resumed"),
+    "cancel": pgettext_lazy("audit action", "cancelled"),
+    "reopen": pgettext_lazy("audit action", "reopened"),
 }
 
 

@@ -1,0 +1,107 @@
+"""Every write to key tasks: permission, validation, the write and its audit event in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bihuan.core import audit
+from bihuan.core.policy import policy
+from bihuan.core.services import save_model
+from bihuan.org.models import Unit
+from bihuan.supervision.models import KeyTask
+from bihuan.supervision.transitions import next_status
+
+TASK_FIELDS = (
+    "year",
+    "number",
+    "title",
+    "description",
+    "source",
+    "source_reference",
+    "category",
+    "lead_unit",
+    "leader",
+    "owner",
+    "parent",
+    "start",
+    "due",
+    "cadence",
+    "report_day",
+    "priority",
+    "tags",
+)
+
+
+class Conflict(Exception):
+    """The task changed since the user looked at it, or is no longer in a state the action applies to."""
+
+
+def next_number(year: int) -> str:
+    """The next free task number of a year: 2025-001, 2025-002, …"""
+    numbers = KeyTask.objects.filter(year=year, number__startswith=f"{year}-").values_list("number", flat=True)
+    used = [int(n.rsplit("-", 1)[1]) for n in numbers if n.rsplit("-", 1)[1].isdigit()]
+    return f"{year}-{max(used, default=0) + 1:03d}"
+
+
+def save_task(
+    actor: Any, data: Mapping[str, Any], partner_units: Sequence[Unit] = (), task: KeyTask | None = None
+) -> KeyTask:
+    """Create (as a draft) or change a key task. A number is given when none is."""
+    data = dict(data)
+    if task is None and not data.get("number"):
+        data["number"] = next_number(data["year"])
+    if data.get("start") and data.get("due") and data["start"] > data["due"]:
+        raise ValidationError({"due": _("The due date cannot be before the start.")})
+    if task is not None and data.get("parent") is not None and data["parent"].pk == task.pk:
+        raise ValidationError({"parent": _("A task cannot be its own parent.")})
+    return save_model(actor, task or KeyTask(), data, fields=TASK_FIELDS, m2m={"partner_units": partner_units})
+
+
+def transition(
+    actor: Any,
+    task: KeyTask,
+    action: str,
+    *,
+    expected_version: int | None = None,
+    reason: str = "",
+    rating: int | None = None,
+) -> KeyTask:
+    """Move a task along the workflow. Raises PermissionDenied, ValidationError or Conflict."""
+    policy.require(actor, action, task)
+    if action == "return" and not reason.strip():
+        raise ValidationError({"reason": _("Say why the task is returned.")})
+    if action == "close" and rating not in (1, 2, 3, 4, 5):
+        raise ValidationError({"rating": _("Rate the quality of the work from 1 to 5.")})
+    if action in ("suspend", "cancel", "reopen", "request_completion") and not reason.strip():
+        raise ValidationError({"reason": _("Give the reason (for a completion request: what was achieved).")})
+    with transaction.atomic():
+        # Lock the row: of two people acting at once, the second sees the first one's result.
+        current = KeyTask.objects.select_for_update().get(pk=task.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise Conflict(_("Someone else changed this task meanwhile; reload it and try again."))
+        target = next_status(current.status, action)
+        if target is None:
+            raise Conflict(
+                _("The task is %(status)s now; “%(action)s” does not apply.")
+                % {"status": current.get_status_display(), "action": action}
+            )
+        changes: dict[str, Any] = {"status": [current.status, target]}
+        updates: dict[str, Any] = {"status": target, "version": F("version") + 1}
+        if action == "close":
+            updates.update(closed_on=timezone.localdate(), quality_rating=rating, closing_comment=reason.strip())
+            changes.update(quality_rating=[current.quality_rating, rating])
+        if action == "reopen":
+            updates.update(closed_on=None)
+        if reason.strip():
+            changes["reason"] = reason.strip()
+        KeyTask.objects.filter(pk=current.pk).update(**updates)
+        current.refresh_from_db()
+        audit.record(actor, f"keytask.{action}", current, changes)
+    return current
