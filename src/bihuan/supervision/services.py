@@ -15,7 +15,8 @@ from bihuan.core import audit
 from bihuan.core.policy import policy
 from bihuan.core.services import save_model
 from bihuan.org.models import Unit
-from bihuan.supervision.models import KeyTask
+from bihuan.supervision.models import KeyTask, ProgressReport, ReportStatus, TaskStatus
+from bihuan.supervision.schedule import Period, report_periods
 from bihuan.supervision.transitions import next_status
 
 TASK_FIELDS = (
@@ -104,4 +105,87 @@ def transition(
         KeyTask.objects.filter(pk=current.pk).update(**updates)
         current.refresh_from_db()
         audit.record(actor, f"keytask.{action}", current, changes)
+    return current
+
+
+# ---- progress reports ----------------------------------------------------------------------------
+
+REPORT_FIELDS = ("progress", "done", "next_steps", "problems", "support_needed")
+REPORTING_STATES = frozenset({TaskStatus.ACKNOWLEDGED, TaskStatus.IN_PROGRESS, TaskStatus.COMPLETION_REQUESTED})
+
+
+def task_periods(task: KeyTask) -> list[Period]:
+    return report_periods(task.cadence, task.report_day, task.start or task.created_at.date(), task.due)
+
+
+def save_report(actor: Any, task: KeyTask, period: str, data: Mapping[str, Any]) -> ProgressReport:
+    """The lead unit drafts (or edits its draft of) the report for one of the task's periods."""
+    report = ProgressReport.objects.filter(task=task, period=period).first()
+    if report is None:
+        schedule = {p.key: p for p in task_periods(task)}
+        if period not in schedule:
+            raise ValidationError(
+                {"period": _("%(period)s is not one of this task's report periods.") % {"period": period}}
+            )
+        report = ProgressReport(task=task, period=period, due=schedule[period].due, drafted_by=_person(actor))
+    policy.require(actor, "report", task)
+    if task.status not in REPORTING_STATES:
+        raise ValidationError(_("Reports are written while the task is acknowledged or in progress."))
+    if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        raise ValidationError(_("This report was submitted already; it can change only if it is returned."))
+    fields = {k: v for k, v in data.items() if k in REPORT_FIELDS}
+    before = {} if report.pk is None else audit.snapshot(report, REPORT_FIELDS)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.status = ReportStatus.DRAFT
+    report.full_clean(exclude=["drafted_by", "submitted_by", "reviewed_by"])
+    with transaction.atomic(savepoint=False):
+        creating = report.pk is None
+        report.save()
+        changes = audit.diff(before, audit.snapshot(report, REPORT_FIELDS))
+        if creating or changes:
+            audit.record(actor, "progressreport.drafted", report, changes)
+    return report
+
+
+def _person(actor: Any) -> Any:
+    """The actor if it is a person (for "drafted by" and the like); None for the system."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def report_step(actor: Any, report: ProgressReport, action: str, reason: str = "") -> ProgressReport:
+    """submit (head) · send_back (head, a draft to the clerk) · accept / return (supervision office)."""
+    sources = {
+        "submit": (ReportStatus.DRAFT, ReportStatus.RETURNED),
+        "send_back": (ReportStatus.DRAFT,),
+        "accept": (ReportStatus.SUBMITTED,),
+        "return": (ReportStatus.SUBMITTED,),
+    }[action]
+    policy.require(actor, action, report)
+    if action in ("send_back", "return") and not reason.strip():
+        raise ValidationError({"reason": _("Say why the report goes back.")})
+    with transaction.atomic():
+        current = ProgressReport.objects.select_for_update().select_related("task").get(pk=report.pk)
+        if current.status not in sources:
+            raise Conflict(_("The report is %(status)s now.") % {"status": current.get_status_display()})
+        before = current.status
+        if action == "submit":
+            current.status, current.submitted_on, current.submitted_by = (
+                ReportStatus.SUBMITTED,
+                timezone.localdate(),
+                _person(actor),
+            )
+            current.return_reason = ""
+        elif action == "accept":
+            current.status, current.reviewed_by = ReportStatus.ACCEPTED, _person(actor)
+            KeyTask.objects.filter(pk=current.task_id).update(progress=current.progress)
+        else:  # send_back or return
+            current.status, current.return_reason = ReportStatus.RETURNED, reason.strip()
+            if action == "return":
+                current.reviewed_by = _person(actor)
+        current.save()
+        changes: dict[str, Any] = {"status": [before, current.status]}
+        if reason.strip():
+            changes["reason"] = reason.strip()
+        audit.record(actor, f"progressreport.{action}", current, changes)
     return current
