@@ -124,3 +124,25 @@ def test_no_reports_on_a_draft_or_closed_task(people, own_unit):
     draft = save_task(SYSTEM, {"year": 2025, "title": "草稿任务", "lead_unit": own_unit, "due": date(2025, 12, 31)})
     with pytest.raises(ValidationError):
         save_report(SYSTEM, draft, KeyTask.objects.get(pk=draft.pk).created_at.strftime("%Y-%m"), {"progress": 1})
+
+
+def test_lights_from_the_database(people, task, django_assert_max_num_queries):
+    from bihuan.supervision.models import Milestone
+    from bihuan.supervision.selectors import lights
+
+    Milestone.objects.create(task=task, title="启动", due=date(2025, 3, 1))
+    today = date(2025, 6, 10)  # reports for Jan–Apr were due on the 5th of Feb–May; May's is due today−5
+    with django_assert_max_num_queries(2):
+        light = lights([task], today)[task.pk]
+    assert light.level == "red"
+    codes = [r.code for r in light.reasons]
+    assert codes.count("report_overdue") == 5 and "milestone_late" in codes and "behind" in codes
+    for period in ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05"):
+        report_step(SYSTEM, save_report(SYSTEM, task, period, {"progress": 40}), "submit")
+    Milestone.objects.update(done_on=date(2025, 3, 1))
+    KeyTask.objects.filter(pk=task.pk).update(progress=40)
+    task.refresh_from_db()
+    assert lights([task], today)[task.pk].level == "green"
+    returned = ProgressReport.objects.get(period="2025-05")
+    report_step(people["supervisor"], returned, "return", reason="补充")
+    assert [r.code for r in lights([task], today)[task.pk].reasons] == ["report_overdue"]

@@ -224,6 +224,13 @@ BIHUAN = {
     "DELIVERY_RETRY_BASE_SECONDS": int(os.environ.get("BIHUAN_DELIVERY_RETRY_BASE_SECONDS", "60")),
     "IMPORT_MAX_BYTES": int(os.environ.get("BIHUAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
     "IMPORT_MAX_ROWS": int(os.environ.get("BIHUAN_IMPORT_MAX_ROWS", "50000")),
+    # Key-task warning lights (DESIGN.md §3)
+    "WARNING_THRESHOLDS": {
+        "warning_days": int(os.environ.get("BIHUAN_WARNING_DAYS", "7")),
+        "report_soon_days": int(os.environ.get("BIHUAN_REPORT_SOON_DAYS", "3")),
+        "grace_days": int(os.environ.get("BIHUAN_REPORT_GRACE_DAYS", "3")),
+        "behind_margin": int(os.environ.get("BIHUAN_BEHIND_MARGIN", "20")),
+    },
 }
 BIHUAN_BASE_URL = os.environ.get("BIHUAN_BASE_URL", "")  # for links in e-mails, e.g. https://bihuan.example.gov.cn
 
