@@ -260,3 +260,10 @@ def test_changing_ones_own_password_is_audited(configured, client):
     assert clerk.check_password("Brand-new-pass-77")
     assert AuditEvent.objects.filter(action="user.password_changed", object_id=str(clerk.pk)).count() == 1
     assert "修改密码" in client.get(reverse("password_change")).content.decode()
+
+
+def test_openapi_schema_is_valid_and_warning_free(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")

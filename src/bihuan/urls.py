@@ -13,6 +13,7 @@ from bihuan.core import api as core_api
 from bihuan.core import views as core_views
 from bihuan.org import api as org_api
 from bihuan.org import views as org_views
+from bihuan.supervision import api as supervision_api
 
 router = DefaultRouter()
 router.register("units", org_api.UnitViewSet, basename="unit")
@@ -21,6 +22,8 @@ router.register("users", org_api.UserViewSet, basename="user")
 router.register("categories", blueprint_api.CategoryViewSet, basename="category")
 router.register("notifications", core_api.NotificationViewSet, basename="notification")
 router.register("audit-events", core_api.AuditEventViewSet, basename="audit-event")
+router.register("tasks", supervision_api.KeyTaskViewSet, basename="task")
+router.register("reports", supervision_api.ProgressReportViewSet, basename="report")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

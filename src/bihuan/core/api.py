@@ -18,6 +18,7 @@ from bihuan.core import notifications, selectors
 from bihuan.core.filtersets import AuditEventFilter
 from bihuan.core.models import AuditEvent, Notification
 from bihuan.core.policy import policy
+from bihuan.core.services import Conflict
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -27,6 +28,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied()
+    elif isinstance(exc, Conflict):
+        response = Response({"detail": str(exc)}, status=409)
+        return response
     return drf_exception_handler(exc, context)
 
 

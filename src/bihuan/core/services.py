@@ -13,6 +13,11 @@ from bihuan.core.policy import policy
 M = TypeVar("M", bound=models.Model)
 
 
+class Conflict(Exception):
+    """The object changed since the user looked at it, or is no longer in a state the action applies
+    to. Pages show the message; the API answers 409."""
+
+
 def save_model(
     actor: Any,
     obj: M,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from bihuan.core import audit
 from bihuan.core.policy import policy
-from bihuan.core.services import save_model
+from bihuan.core.services import Conflict, save_model
 from bihuan.org.models import Unit
 from bihuan.supervision.models import KeyTask, ProgressReport, ReportStatus, TaskStatus
 from bihuan.supervision.schedule import Period, report_periods
@@ -38,10 +38,6 @@ TASK_FIELDS = (
     "priority",
     "tags",
 )
-
-
-class Conflict(Exception):
-    """The task changed since the user looked at it, or is no longer in a state the action applies to."""
 
 
 def next_number(year: int) -> str:
