@@ -14,6 +14,7 @@ from bihuan.core import views as core_views
 from bihuan.org import api as org_api
 from bihuan.org import views as org_views
 from bihuan.supervision import api as supervision_api
+from bihuan.supervision import views as supervision_views
 
 router = DefaultRouter()
 router.register("units", org_api.UnitViewSet, basename="unit")
@@ -57,6 +58,7 @@ urlpatterns = [
     path("categories/", blueprint_views.category_list, name="category-list"),
     path("categories/new/", blueprint_views.category_edit, name="category-new"),
     path("categories/<int:pk>/edit/", blueprint_views.category_edit, name="category-edit"),
+    path("tasks/", supervision_views.task_list, name="task-list"),
     path("audit/", core_views.audit_list, name="audit-list"),
     path("deliveries/", core_views.delivery_list, name="delivery-list"),
     path("deliveries/<int:pk>/retry/", core_views.delivery_retry, name="delivery-retry"),

@@ -15,6 +15,7 @@ from bihuan.core.roles import Role, role_of
 # (label, url name, icon, who sees it: a policy question (action, model) or None for everyone)
 NAV = (
     (_("Home"), "home", "house", None),
+    (_("Key tasks"), "task-list", "list-check", None),
     (_("Units"), "unit-list", "diagram-3", None),
     (_("Plates"), "group-list", "grid-3x3-gap", None),
     (_("People"), "user-list", "people", None),

@@ -22,6 +22,7 @@ class Col:
     value: Callable[[Any], Any]
     link: Callable[[Any], str] | None = None
     width: int = 16
+    css: Callable[[Any], str] | None = None  # a CSS class for the page's cell, e.g. the warning colour
 
 
 def cell_text(value: Any) -> str:
@@ -34,8 +35,12 @@ def cell_text(value: Any) -> str:
     return force_str(value)
 
 
-def rows_for_page(columns: Sequence[Col], objects: Iterable[Any]) -> list[list[tuple[str, str]]]:
-    return [[(cell_text(c.value(o)), c.link(o) if c.link else "") for c in columns] for o in objects]
+def rows_for_page(columns: Sequence[Col], objects: Iterable[Any]) -> list[list[tuple[str, str, str]]]:
+    """(text, link, css class) of every cell."""
+    return [
+        [(cell_text(c.value(o)), c.link(o) if c.link else "", c.css(o) if c.css else "") for c in columns]
+        for o in objects
+    ]
 
 
 def xlsx_response(filename: str, title: str, columns: Sequence[Col], objects: Iterable[Any]) -> HttpResponse:

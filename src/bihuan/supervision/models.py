@@ -49,7 +49,7 @@ class Priority(models.IntegerChoices):
 class KeyTask(TimeStampedModel):
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
     number = models.CharField(_("number"), max_length=32, help_text=_("e.g. 2025-017; unique within the year"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("task", "title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=32, choices=Source.choices, default=Source.WORK_REPORT)
     source_reference = models.CharField(_("source reference"), max_length=255, blank=True)
@@ -117,7 +117,7 @@ class KeyTask(TimeStampedModel):
 
 class Milestone(TimeStampedModel):
     task = models.ForeignKey(KeyTask, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("key task"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("milestone", "title"), max_length=200)
     due = models.DateField(_("due"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
 

@@ -1,0 +1,62 @@
+"""One filterset for the task list page, its export and (later) the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bihuan.blueprint.models import Category
+from bihuan.supervision.models import KeyTask, Source, TaskStatus
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    year = django_filters.NumberFilter(label=_("year"))
+    status = django_filters.ChoiceFilter(label=_("status"), choices=TaskStatus.choices)
+    warning = django_filters.ChoiceFilter(
+        label=_("warning"),
+        choices=[("red", _("Red")), ("yellow", _("Yellow")), ("green", _("Green"))],
+        method="keep",  # applied by the view, which computes the lights
+    )
+    lead_unit = django_filters.CharFilter(label=_("lead unit"), method="by_lead_unit")
+    partner_unit = django_filters.CharFilter(label=_("partner unit"), method="by_partner_unit")
+    category = django_filters.ModelChoiceFilter(label=_("work category"), queryset=Category.objects.all())
+    source = django_filters.ChoiceFilter(label=_("source"), choices=Source.choices)
+    due_after = django_filters.DateFilter(
+        label=_("due from"), field_name="due", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_before = django_filters.DateFilter(
+        label=_("due until"), field_name="due", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = KeyTask
+        fields = ["q", "year", "status", "warning", "lead_unit", "partner_unit", "category", "source"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(tags__icontains=value)
+            | Q(source_reference__icontains=value)
+        )
+
+    @staticmethod
+    def _unit(prefix: str, value: str) -> Q:
+        return (
+            Q(**{f"{prefix}__code": value})
+            | Q(**{f"{prefix}__name__icontains": value})
+            | Q(**{f"{prefix}__short_name__icontains": value})
+        )
+
+    def by_lead_unit(self, queryset, name, value):
+        return queryset.filter(self._unit("lead_unit", value))
+
+    def by_partner_unit(self, queryset, name, value):
+        return queryset.filter(self._unit("partner_units", value)).distinct()
+
+    def keep(self, queryset, name, value):
+        return queryset

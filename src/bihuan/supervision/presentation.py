@@ -1,0 +1,57 @@
+"""Warning lights in words, for pages and exports."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from bihuan.supervision.warnings import GREEN, NONE, RED, YELLOW, Light, Reason
+
+MESSAGES = {
+    "overdue": lambda p: _("%(days)s days past due") % p,
+    "due_soon": lambda p: _("due in %(days)s days") % p,
+    "report_overdue": lambda p: _("report for %(period)s %(days)s days overdue") % p,
+    "report_late": lambda p: _("report for %(period)s %(days)s days late") % p,
+    "report_due_soon": lambda p: _("report for %(period)s due in %(days)s days") % p,
+    "milestone_late": lambda p: _("milestone “%(title)s” %(days)s days late") % p,
+    "behind": lambda p: _("%(elapsed)s%% of the time gone, %(progress)s%% done") % p,
+}
+
+
+def level_label(level: str) -> str:
+    return {
+        RED: pgettext("light", "Red"),
+        YELLOW: pgettext("light", "Yellow"),
+        GREEN: pgettext("light", "Green"),
+        NONE: "—",
+    }[level]
+
+
+def reason_text(reason: Reason) -> str:
+    return MESSAGES[reason.code](reason.params)
+
+
+def _summarised(reasons: tuple[Reason, ...]) -> list[str]:
+    """Every reason in words, but several overdue reports as one: “6 reports overdue, the oldest
+    (2025-05) by 175 days”."""
+    overdue = [r for r in reasons if r.code == "report_overdue"]
+    texts = []
+    for reason in reasons:
+        if reason.code == "report_overdue" and len(overdue) > 1:
+            if reason is overdue[0]:
+                oldest = max(overdue, key=lambda r: r.params["days"])
+                texts.append(
+                    _("%(count)s reports overdue, the oldest (%(period)s) by %(days)s days")
+                    % {"count": len(overdue), "period": oldest.params["period"], "days": oldest.params["days"]}
+                )
+            continue
+        texts.append(reason_text(reason))
+    return texts
+
+
+def light_text(light: Light) -> str:
+    """“红灯: 逾期 12 天; 2025-09 进展迟报 2 天” — the colour and its reasons."""
+    if light.level == NONE:
+        return "—"
+    reasons = "; ".join(_summarised(light.reasons))
+    return f"{level_label(light.level)}: {reasons}" if reasons else level_label(light.level)

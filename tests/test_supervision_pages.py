@@ -1,0 +1,98 @@
+"""The task list page: visible tasks only, lights in words and colour, counts, filters, export."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from bihuan.core.roles import SYSTEM, Role
+from bihuan.supervision.services import save_task, transition
+
+
+@pytest.fixture
+def tasks(people, own_unit, other_unit):
+    today = timezone.localdate()
+
+    def make(title, unit, due_in, start_ago=30):
+        task = save_task(
+            SYSTEM,
+            {
+                "year": today.year,
+                "title": title,
+                "lead_unit": unit,
+                "cadence": "quarterly",
+                "start": today - timedelta(days=start_ago),
+                "due": today + timedelta(days=due_in),
+            },
+        )
+        return transition(SYSTEM, task, "assign")
+
+    return {
+        "late": make("逾期任务", own_unit, -3),
+        "soon": make("即将到期", own_unit, 5),
+        "fine": make("正常推进", own_unit, 300, start_ago=1),
+        "elsewhere": make("其他单位的任务", other_unit, 300, start_ago=1),
+    }
+
+
+def test_list_shows_visible_tasks_with_lights_and_counts(tasks, people, login):
+    page = login(people["unit_clerk"]).get("/tasks/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "逾期任务" in text and "其他单位的任务" not in text
+    assert page.context["counts"] == {"red": 1, "yellow": 1, "green": 1}
+    assert "bh-light-red" in text and "逾期 3 天" in text
+    office = login(people["supervisor"]).get("/tasks/")
+    assert office.context["total"] == 4
+
+
+def test_filter_by_warning_status_unit_and_text(tasks, people, login):
+    client = login(people["supervisor"])
+    red = client.get("/tasks/?warning=red").context["page"].object_list
+    assert [t.title for t in red] == ["逾期任务"]
+    by_unit = client.get("/tasks/?lead_unit=尧都").context["page"].object_list
+    assert [t.title for t in by_unit] == ["其他单位的任务"]
+    assert client.get("/tasks/?q=即将").context["page"].paginator.count == 1
+    assert client.get("/tasks/?status=closed").context["page"].paginator.count == 0
+
+
+def test_export_is_what_is_filtered_with_the_light_in_words(tasks, people, login):
+    response = login(people["supervisor"]).get("/tasks/?warning=yellow&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == ["即将到期"]
+    assert rows[0][-1].startswith("黄灯")
+
+
+def test_task_list_query_count_is_bounded(tasks, people, login, own_unit, django_assert_max_num_queries):
+    client = login(people["supervisor"])
+    client.get("/tasks/")
+    for n in range(20):
+        save_task(
+            SYSTEM,
+            {"year": 2030, "title": f"批量{n}", "lead_unit": own_unit, "due": timezone.localdate() + timedelta(days=n)},
+        )
+    with django_assert_max_num_queries(16):
+        assert client.get("/tasks/").status_code == 200
+
+
+@pytest.mark.parametrize("role", list(Role.values))
+def test_every_role_can_open_the_list(role, tasks, people, login):
+    assert login(people[role]).get("/tasks/").status_code == 200
+
+
+def test_many_overdue_reports_read_as_one_reason():
+    from datetime import date
+
+    from bihuan.supervision.presentation import light_text
+    from bihuan.supervision.warnings import ReportFact, TaskFacts, warning_light
+
+    reports = [ReportFact(f"2025-0{m}", date(2025, m + 1, 5), None) for m in range(1, 5)]
+    light = warning_light(
+        TaskFacts("in_progress", date(2025, 1, 1), date(2025, 12, 31), 40, reports), date(2025, 6, 20)
+    )
+    assert light_text(light) == "红灯: 4 期进展逾期未报，最早一期（2025-01）逾期 135 天"
