@@ -66,3 +66,13 @@ def login(client) -> Callable[[Any], Any]:
         return client
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the deployment's language (the CLI switches its own process to English)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

@@ -95,4 +95,9 @@ def test_many_overdue_reports_read_as_one_reason():
     light = warning_light(
         TaskFacts("in_progress", date(2025, 1, 1), date(2025, 12, 31), 40, reports), date(2025, 6, 20)
     )
-    assert light_text(light) == "红灯: 4 期进展逾期未报，最早一期（2025-01）逾期 135 天"
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert light_text(light) == "红灯: 4 期进展逾期未报，最早一期（2025-01）逾期 135 天"
+    with translation.override("en"):
+        assert light_text(light) == "Red: 4 reports overdue, the oldest (2025-01) by 135 days"
