@@ -60,6 +60,10 @@ VERBS = {
     "resume": pgettext_lazy("audit action", "resumed"),
     "cancel": pgettext_lazy("audit action", "cancelled"),
     "reopen": pgettext_lazy("audit action", "reopened"),
+    "completed": pgettext_lazy("audit action", "reached"),
+    "extended": pgettext_lazy("audit action", "due date extended"),
+    "approved": pgettext_lazy("audit action", "approved"),
+    "rejected": pgettext_lazy("audit action", "rejected"),
 }
 
 

@@ -22,12 +22,28 @@ LEAD_UNIT_ACTIONS = {
     "start": frozenset({Role.UNIT_HEAD, Role.UNIT_CLERK}),
     "request_completion": frozenset({Role.UNIT_HEAD}),
     "report": frozenset({Role.UNIT_HEAD, Role.UNIT_CLERK}),  # draft a progress report
+    "complete_milestone": frozenset({Role.UNIT_HEAD, Role.UNIT_CLERK}),
+    "request_extension": frozenset({Role.UNIT_HEAD}),
 }
 
 
 class KeyTaskRules(Rules):
     model = KeyTask
-    actions = (VIEW, "create", "change", "export", "import", "remind", "comment", "instruct", "report", *TRANSITIONS)
+    actions = (
+        VIEW,
+        "create",
+        "change",
+        "export",
+        "import",
+        "remind",
+        "comment",
+        "instruct",
+        "report",
+        "complete_milestone",
+        "request_extension",
+        "decide_extension",
+        *TRANSITIONS,
+    )
 
     def can(self, user: Any, role: str, action: str, obj: Any) -> bool:
         if action in (VIEW, "export", "comment"):

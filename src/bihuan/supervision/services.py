@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,17 @@ from bihuan.core import audit
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict, save_model
 from bihuan.org.models import Unit
-from bihuan.supervision.models import KeyTask, ProgressReport, ReportStatus, TaskStatus
+from bihuan.supervision.models import (
+    ExtensionRequest,
+    KeyTask,
+    Milestone,
+    ProgressReport,
+    ReportStatus,
+    RequestStatus,
+    TaskStatus,
+)
 from bihuan.supervision.schedule import Period, report_periods
+from bihuan.supervision.transitions import OPEN as OPEN_STATES
 from bihuan.supervision.transitions import next_status
 
 TASK_FIELDS = (
@@ -184,4 +194,80 @@ def report_step(actor: Any, report: ProgressReport, action: str, reason: str = "
         if reason.strip():
             changes["reason"] = reason.strip()
         audit.record(actor, f"progressreport.{action}", current, changes)
+    return current
+
+
+# ---- milestones and extensions -------------------------------------------------------------------
+
+MILESTONE_FIELDS = ("title", "due", "done_on")
+
+
+def save_milestone(actor: Any, task: KeyTask, data: Mapping[str, Any], milestone: Milestone | None = None) -> Milestone:
+    """The supervision office sets a task's milestones (节点)."""
+    policy.require(actor, "change", task)
+    milestone = milestone or Milestone(task=task)
+    before = {} if milestone.pk is None else audit.snapshot(milestone, MILESTONE_FIELDS)
+    for name in MILESTONE_FIELDS:
+        if name in data:
+            setattr(milestone, name, data[name])
+    milestone.full_clean(exclude=["task"])
+    with transaction.atomic(savepoint=False):
+        creating = milestone.pk is None
+        milestone.save()
+        changes = audit.diff(before, audit.snapshot(milestone, MILESTONE_FIELDS))
+        if creating or changes:
+            audit.record(actor, "milestone.created" if creating else "milestone.changed", milestone, changes)
+    return milestone
+
+
+def complete_milestone(actor: Any, milestone: Milestone, done_on: date) -> Milestone:
+    """The lead unit reports a milestone reached."""
+    policy.require(actor, "complete_milestone", milestone.task)
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("A milestone cannot be reached in the future.")})
+    with transaction.atomic(savepoint=False):
+        before = milestone.done_on
+        milestone.done_on = done_on
+        milestone.save(update_fields=["done_on", "updated_at"])
+        audit.record(actor, "milestone.completed", milestone, {"done_on": [before, done_on]})
+    return milestone
+
+
+def request_extension(actor: Any, task: KeyTask, new_due: date, reason: str) -> ExtensionRequest:
+    """The lead unit's head asks to move the due date (延期申请)."""
+    policy.require(actor, "request_extension", task)
+    if task.status not in OPEN_STATES:
+        raise ValidationError(_("Only an open task can be extended."))
+    if new_due <= task.due:
+        raise ValidationError({"new_due": _("The new due date must be later than the current one.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why more time is needed.")})
+    if task.extensions.filter(status=RequestStatus.PENDING).exists():
+        raise Conflict(_("An extension request for this task is already waiting for a decision."))
+    with transaction.atomic(savepoint=False):
+        request = ExtensionRequest.objects.create(
+            task=task, old_due=task.due, new_due=new_due, reason=reason.strip(), requested_by=actor
+        )
+        audit.record(actor, "extensionrequest.created", request, {"new_due": [str(task.due), str(new_due)]})
+    return request
+
+
+def decide_extension(actor: Any, request: ExtensionRequest, approve: bool, comment: str = "") -> ExtensionRequest:
+    """The supervision office approves (the due date moves; the old one stays on record) or rejects."""
+    policy.require(actor, "decide_extension", request.task)
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("Say why the request is rejected.")})
+    with transaction.atomic():
+        current = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+        if current.status != RequestStatus.PENDING:
+            raise Conflict(_("This request was decided already."))
+        current.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+        current.decided_by, current.decision_comment = _person(actor), comment.strip()
+        current.save(update_fields=["status", "decided_by", "decision_comment", "updated_at"])
+        audit.record(actor, f"extensionrequest.{current.status}", current, {"status": ["pending", current.status]})
+        if approve:
+            task = KeyTask.objects.select_for_update().get(pk=current.task_id)
+            KeyTask.objects.filter(pk=task.pk).update(due=current.new_due, version=F("version") + 1)
+            task.refresh_from_db()
+            audit.record(actor, "keytask.extended", task, {"due": [str(current.old_due), str(current.new_due)]})
     return current
