@@ -52,3 +52,8 @@ def lights(task_list: Iterable[KeyTask], today: date, limits: Thresholds | None 
         facts = TaskFacts(task.status, task.start, task.due, task.progress, reports, milestones[task.pk])
         result[task.pk] = warning_light(facts, today, limits)
     return result
+
+
+def with_light(queryset: QuerySet[KeyTask], task_lights: dict[int, Light], level: str) -> QuerySet[KeyTask]:
+    """The tasks of `queryset` whose light is `level` (lights depend on today, so they are not in the database)."""
+    return queryset.filter(pk__in=[pk for pk, light in task_lights.items() if light.level == level])

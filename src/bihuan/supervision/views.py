@@ -50,7 +50,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     lights = selectors.lights(filtered, timezone.localdate())
     wanted = request.GET.get("warning")
     if wanted in ("red", "yellow", "green"):
-        filtered = filtered.filter(pk__in=[pk for pk, light in lights.items() if light.level == wanted])
+        filtered = selectors.with_light(filtered, lights, wanted)
     counts = Counter(light.level for light in lights.values())
     return list_page(
         request,
