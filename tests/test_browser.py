@@ -90,3 +90,129 @@ def test_clerk_logs_in_sees_home_and_inbox_and_switches_language(clerk, live_ser
     static = page.request.get(f"{live_server.url}/static/vendor/htmx/htmx.min.js")
     assert static.status == 200
     page.context.close()  # ends keep-alive connections, so the server threads release their database sessions
+
+
+@pytest.fixture
+def loop_task(transactional_db, make_user, own_unit):
+    """A task in progress whose last quarter's report is owed, and the three people who move it."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from bihuan.core.roles import SYSTEM
+    from bihuan.supervision.models import KeyTask
+    from bihuan.supervision.selectors import lights
+    from bihuan.supervision.services import save_task, transition
+
+    make_user("fgw_clerk", Role.UNIT_CLERK, own_unit, name="张晓雪")
+    make_user("fgw_head", Role.UNIT_HEAD, own_unit, name="王建国")
+    make_user("duchashi", Role.SUPERVISOR, own_unit, name="李督查")
+    today = timezone.localdate()
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    last_quarter_start = (quarter_start - timedelta(days=1)).replace(day=1)
+    last_quarter_start = last_quarter_start.replace(month=3 * ((last_quarter_start.month - 1) // 3) + 1)
+    task = save_task(
+        SYSTEM,
+        {
+            "year": today.year,
+            "title": "推动焦化行业升级改造",
+            "lead_unit": own_unit,
+            "cadence": "quarterly",
+            "report_day": 1,
+            "start": last_quarter_start,
+            "due": today + timedelta(days=400),
+        },
+    )
+    for action in ("assign", "acknowledge", "start"):
+        task = transition(SYSTEM, task, action)
+    KeyTask.objects.filter(pk=task.pk).update(assigned_on=last_quarter_start)
+    task.refresh_from_db()
+    key = f"{last_quarter_start.year}-Q{(last_quarter_start.month - 1) // 3 + 1}"
+    owed = any(r.params.get("period") == key for r in lights([task], today)[task.pk].reasons)
+    return {"id": task.pk, "period": key, "owed": owed}
+
+
+def signed_in(browser, live_server, username):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path):
+    """Clerk drafts, head approves, supervisor returns, clerk fixes, head resubmits, supervisor accepts;
+    completion request with evidence; close-out. The light and the timeline follow."""
+    task_url = f"{live_server.url}/tasks/{loop_task['id']}/"
+    period = loop_task["period"]
+    row = f"#report-ledger tr[data-period='{period}']"
+    clerk = signed_in(browser, live_server, "fgw_clerk")
+    head = signed_in(browser, live_server, "fgw_head")
+    office = signed_in(browser, live_server, "duchashi")
+
+    clerk.goto(task_url)
+    light_before = clerk.locator("#task-light").inner_text()
+    assert (period in light_before) == loop_task["owed"]
+    clerk.locator(f"{row} a", has_text="撰写").click()
+    clerk.fill("#id_progress", "30")
+    clerk.fill("#id_done", "完成两家焦化企业干熄焦改造")
+    clerk.click("#save-draft")
+    clerk.wait_for_url(f"{task_url}#reports")
+    assert clerk.locator(row).get_attribute("data-state") == "draft"
+    assert clerk.locator("#save-submit").count() == 0
+
+    head.goto(task_url)
+    head.locator(row).get_by_role("button", name="审核并报送").click()
+    head.wait_for_url(f"{task_url}#reports")
+    assert head.locator(row).get_attribute("data-state") == "submitted"
+
+    office.goto(task_url)
+    office.locator(row).get_by_role("button", name="退回").click()
+    office.fill(f"{row} + tr input[name=reason]", "请补充投资完成额")
+    office.locator(f"{row} + tr").get_by_role("button", name="退回修改").click()
+    office.wait_for_url(f"{task_url}#reports")
+    assert office.locator(row).get_attribute("data-state") == "returned"
+
+    clerk.goto(task_url)
+    assert "请补充投资完成额" in clerk.locator(row).inner_text()
+    clerk.locator(f"{row} a", has_text="编辑").click()
+    clerk.fill("#id_done", "完成两家焦化企业干熄焦改造，完成投资3.2亿元")
+    clerk.click("#save-draft")
+    clerk.wait_for_url(f"{task_url}#reports")
+    head.goto(task_url)
+    head.locator(row).get_by_role("button", name="审核并报送").click()
+    head.wait_for_url(f"{task_url}#reports")
+    office.goto(task_url)
+    office.locator(row).get_by_role("button", name="通过").click()
+    office.wait_for_url(f"{task_url}#reports")
+    assert office.locator(row).get_attribute("data-state") == "accepted"
+    assert period not in office.locator("#task-light").inner_text()
+    assert "30%" in office.locator("#task-state").inner_text() or "30%" in office.content()
+
+    evidence = tmp_path / "验收材料.pdf"
+    evidence.write_bytes(b"%PDF-1.4 demo evidence")
+    head.goto(task_url)
+    head.click("#btn-request_completion")
+    head.fill("#reason-request_completion", "两家企业改造完成，通过验收")
+    head.set_input_files("#files-request_completion", str(evidence))
+    head.click("#confirm-request_completion")
+    head.wait_for_url(task_url)
+    assert head.locator("#task-status").get_attribute("data-status") == "completion_requested"
+    assert "验收材料.pdf" in head.locator("#attachments").inner_text()
+
+    office.goto(task_url)
+    office.click("#btn-close")
+    office.select_option("#rating-close", "5")
+    office.fill("#reason-close", "验收合格，同意销号")
+    office.click("#confirm-close")
+    office.wait_for_url(task_url)
+    assert office.locator("#task-status").get_attribute("data-status") == "closed"
+    assert office.locator("#task-light").count() == 0  # a closed task has no light
+    timeline = office.locator("#timeline").inner_text()
+    for words in ("销号", "申请销号", "通过", "退回"):
+        assert words in timeline, words
+    for page in (clerk, head, office):
+        page.context.close()

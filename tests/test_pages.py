@@ -205,6 +205,11 @@ def test_profile_page_token_and_preferences_are_audited(configured, login):
     assert user.profile.email_notifications is False
     actions = list(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("action", flat=True).order_by("seq"))
     assert actions[-3:] == ["user.token_created", "user.token_revoked", "user.changed"]
+    client.post(reverse("profile"), {"action": "preferences", "email": "on", "digest": "on"})
+    user.profile.refresh_from_db()
+    assert user.profile.email_notifications is True and user.profile.daily_digest is True
+    last = AuditEvent.objects.filter(object_id=str(user.pk)).latest("seq")
+    assert set(last.changes) == {"email_notifications", "daily_digest"}
 
 
 def test_new_user_form_has_no_default_role(configured, login):

@@ -96,3 +96,56 @@ def test_the_schema_lists_the_task_endpoints(people, login):
         "/api/v1/reports/{id}/return/",
     ):
         assert path in schema["paths"], path
+
+
+def test_what_hangs_off_a_task_through_the_api(people, login, own_unit, partner):
+    from datetime import date, timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from bihuan.core.models import AuditEvent
+    from bihuan.supervision.services import save_task, transition
+
+    today = timezone.localdate()
+    task = save_task(
+        SYSTEM,
+        {"year": 2025, "title": "空气质量改善", "lead_unit": own_unit, "start": date(2025, 1, 1), "due": today},
+        partner_units=[partner],
+    )
+    for step in ("assign", "acknowledge"):
+        task = transition(SYSTEM, task, step)
+    url = f"/api/v1/tasks/{task.pk}/"
+    office = login(people["supervisor"])
+    milestone = post(office, url + "milestones/", {"title": "完成监测站建设", "due": str(today)})
+    assert milestone.status_code == 201
+    notice = post(office, url + "notices/", {"unit": "TJJ", "text": "请说明", "respond_by": str(today + timedelta(3))})
+    assert notice.status_code == 201 and notice.json()["unit"] == "TJJ"
+    assert post(office, url + "notices/", {"unit": "141002", "text": "x", "respond_by": str(today)}).status_code == 400
+    assert post(office, url + "remind/", {"message": "请加快"}).json() == {"count": 1}
+
+    head = login(people["unit_head"])
+    assert post(head, f"/api/v1/milestones/{milestone.json()['id']}/complete/").json()["done_on"] == str(today)
+    extension = post(head, url + "extension/", {"new_due": str(today + timedelta(30)), "reason": "资金未到位"})
+    assert extension.status_code == 201
+    assert post(head, f"/api/v1/notices/{notice.json()['id']}/answer/", {"response": "x"}).status_code == 403
+    upload = head.post(url + "attachments/", {"file": SimpleUploadedFile("监测报告.pdf", b"%PDF data")})
+    assert upload.status_code == 201, upload.content
+    attachment_id = upload.json()["id"]
+    assert head.get(f"/api/v1/attachments/{attachment_id}/download/").status_code == 200
+    assert head.post(url + "attachments/", {"file": SimpleUploadedFile("x.exe", b"MZ")}).status_code == 400
+    assert post(head, url + "comments/", {"text": "冒充", "kind": "instruction"}).status_code == 403
+
+    decided = post(
+        login(people["supervisor"]), f"/api/v1/extensions/{extension.json()['id']}/decide/", {"approve": True}
+    )
+    assert decided.json()["status"] == "approved"
+    assert post(login(people["leader"]), url + "comments/", {"text": "抓紧", "kind": "instruction"}).status_code == 201
+
+    other = login(people["other_unit_head"])
+    for listing in ("milestones", "extensions", "notices", "comments", "attachments"):
+        assert other.get(f"/api/v1/{listing}/").json()["count"] == 0, listing
+    assert other.get(f"/api/v1/attachments/{attachment_id}/download/").status_code == 404
+    events = before = AuditEvent.objects.count()
+    assert post(other, url + "remind/").status_code == 404
+    assert AuditEvent.objects.count() == events == before

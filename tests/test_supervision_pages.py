@@ -101,3 +101,15 @@ def test_many_overdue_reports_read_as_one_reason():
         assert light_text(light) == "红灯: 4 期进展逾期未报，最早一期（2025-01）逾期 135 天"
     with translation.override("en"):
         assert light_text(light) == "Red: 4 reports overdue, the oldest (2025-01) by 135 days"
+
+
+def test_filter_by_leader_and_sort(tasks, people, login):
+    from bihuan.supervision.models import KeyTask
+
+    KeyTask.objects.filter(title="即将到期").update(leader=people["leader"])
+    client = login(people["supervisor"])
+    assert [t.title for t in client.get("/tasks/?leader=leader").context["page"].object_list] == ["即将到期"]
+    by_due = [t.title for t in client.get("/tasks/?order=due").context["page"].object_list]
+    assert by_due[0] == "逾期任务" and by_due[-1] in ("正常推进", "其他单位的任务")
+    newest_first = [t.title for t in client.get("/tasks/?order=-due").context["page"].object_list]
+    assert newest_first[-1] == "逾期任务"

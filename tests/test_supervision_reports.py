@@ -30,6 +30,8 @@ def task(people, own_unit):
     )
     for action in ("assign", "acknowledge"):
         task = transition(SYSTEM, task, action)
+    KeyTask.objects.filter(pk=task.pk).update(assigned_on=date(2025, 1, 2))  # handed out when it started
+    task.refresh_from_db()
     return task
 
 
@@ -146,3 +148,14 @@ def test_lights_from_the_database(people, task, django_assert_max_num_queries):
     returned = ProgressReport.objects.get(period="2025-05")
     report_step(people["supervisor"], returned, "return", reason="补充")
     assert [r.code for r in lights([task], today)[task.pk].reasons] == ["report_overdue"]
+
+
+def test_reports_are_owed_from_assignment_not_from_an_earlier_start(people, task):
+    from bihuan.supervision.selectors import lights
+
+    KeyTask.objects.filter(pk=task.pk).update(assigned_on=date(2025, 5, 20))
+    task.refresh_from_db()
+    light = lights([task], date(2025, 6, 10))[task.pk]
+    overdue = [r.params["period"] for r in light.reasons if r.code == "report_overdue"]
+    assert overdue == ["2025-05"]  # not January to April, which were before the task was handed out
+    assert save_report(SYSTEM, task, "2025-02", {"progress": 5}).period == "2025-02"  # still may be reported

@@ -19,7 +19,8 @@ Common commands:
   bihuan serve                 run the production server on the configured database
   bihuan worker                send e-mails and webhooks queued by the app (keep it running)
   bihuan tick                  run the periodic jobs once (from cron or a systemd timer)
-  bihuan import units FILE     create or update units from .xlsx or .csv
+  bihuan import units FILE     create or update units from .xlsx or .csv (also users, tasks)
+  bihuan export tasks FILE     write the key-task ledger (台账) as .xlsx
   bihuan audit verify          check that nobody altered the audit log
   bihuan manage ...            any Django management command (migrate, createsuperuser, ...)
 
@@ -241,8 +242,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from bihuan.core.importing import ImportFailed
     from bihuan.core.roles import SYSTEM
     from bihuan.org import importers
+    from bihuan.supervision.importers import import_tasks
 
-    run = {"units": importers.import_units, "users": importers.import_users}[args.kind]
+    run = {"units": importers.import_units, "users": importers.import_users, "tasks": import_tasks}[args.kind]
     path = Path(args.file)
     if not path.is_file():
         print(f"{args.file}: no such file", file=sys.stderr)
@@ -265,6 +267,29 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("  columns ignored (not part of the template): " + ", ".join(result.ignored_columns))
     for label, fields in result.changes.items():
         print(f"  changed {label}: " + "; ".join(f"{k} {v[0]!r} → {v[1]!r}" for k, v in fields.items()))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _setup()
+    path = Path(args.file)
+    if not path.parent.is_dir():
+        print(f"{args.file}: the folder {path.parent} does not exist", file=sys.stderr)
+        return 2
+    _require_migrated()
+    from bihuan.core.roles import SYSTEM
+    from bihuan.org.models import Unit
+    from bihuan.supervision.ledger import export_tasks
+
+    unit = None
+    if args.unit:
+        unit = Unit.objects.filter(code=args.unit).first()
+        if unit is None:
+            print(f"bihuan export: no unit has the code {args.unit!r}", file=sys.stderr)
+            return 2
+    started = time.monotonic()
+    count = export_tasks(SYSTEM, str(path), year=args.year, unit=unit)
+    print(f"{args.kind}: {count} written to {path} in {time.monotonic() - started:.1f}s")
     return 0
 
 
@@ -362,17 +387,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import units or users from .xlsx/.csv",
+        help="import units, users or key tasks from .xlsx/.csv",
         description=(
-            "Create or update units or users from a spreadsheet (Chinese or English headers; download a template "
-            "from the import page). All rows are checked first; on any problem nothing is written and every "
-            "problem is listed with its file, sheet, row and column."
+            "Create or update units, users or key tasks from a spreadsheet (Chinese or English headers; download a "
+            "template from the import page; an exported task ledger imports back). Units match on code, users on "
+            "user name, tasks on year and number (a blank number gets the year's next one; new tasks are drafts). "
+            "All rows are checked first; on any problem nothing is written and every problem is listed with its "
+            "file, sheet, row and column. Exit code 1 on problems, 2 when the file does not exist."
         ),
     )
-    imp.add_argument("kind", choices=["units", "users"], help="what the file holds")
+    imp.add_argument("kind", choices=["units", "users", "tasks"], help="what the file holds")
     imp.add_argument("file", help="the .xlsx or .csv file")
     imp.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
     imp.set_defaults(func=cmd_import)
+
+    export = sub.add_parser(
+        "export",
+        help="write the key-task ledger (.xlsx)",
+        description=(
+            "Write the ledger (台账) of key tasks as .xlsx: one row per task with its units, leader, dates, latest "
+            "report, status and warning light (a coloured cell), ready to print (A4 landscape, one page wide). "
+            "It holds every task, or those of one year and one unit (lead or partner), and imports back with "
+            "`bihuan import tasks`. Exit code 2 when the unit code is unknown."
+        ),
+    )
+    export.add_argument("kind", choices=["tasks"], help="what to export")
+    export.add_argument("file", help="the .xlsx file to write (replaced if it exists)")
+    export.add_argument("--year", type=int, metavar="Y", help="only the tasks of this year, e.g. 2025")
+    export.add_argument("--unit", metavar="CODE", help="only the tasks this unit leads or takes part in (unit code)")
+    export.set_defaults(func=cmd_export)
 
     manage = sub.add_parser(
         "manage",

@@ -142,6 +142,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+FILES_ROOT = HOME / "files"  # evidence files (attachments), named by their SHA-256
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
@@ -224,6 +225,18 @@ BIHUAN = {
     "DELIVERY_RETRY_BASE_SECONDS": int(os.environ.get("BIHUAN_DELIVERY_RETRY_BASE_SECONDS", "60")),
     "IMPORT_MAX_BYTES": int(os.environ.get("BIHUAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
     "IMPORT_MAX_ROWS": int(os.environ.get("BIHUAN_IMPORT_MAX_ROWS", "50000")),
+    # Evidence files on tasks and reports, kept under BIHUAN_HOME/files
+    "ATTACHMENT_MAX_BYTES": int(os.environ.get("BIHUAN_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
+    "ATTACHMENT_TYPES": tuple(
+        os.environ.get(
+            "BIHUAN_ATTACHMENT_TYPES",
+            ".pdf,.ofd,.doc,.docx,.wps,.xls,.xlsx,.et,.ppt,.pptx,.txt,.csv,.jpg,.jpeg,.png,.zip",
+        ).split(",")
+    ),
+    # Reminders sent by `bihuan tick`: days before a report or task falls due, and days late before the
+    # responsible leader is told
+    "REMIND_DAYS_BEFORE": int(os.environ.get("BIHUAN_REMIND_DAYS_BEFORE", "3")),
+    "ESCALATE_AFTER_DAYS": int(os.environ.get("BIHUAN_ESCALATE_AFTER_DAYS", "7")),
     # Key-task warning lights (DESIGN.md §3)
     "WARNING_THRESHOLDS": {
         "warning_days": int(os.environ.get("BIHUAN_WARNING_DAYS", "7")),

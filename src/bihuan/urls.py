@@ -14,7 +14,6 @@ from bihuan.core import views as core_views
 from bihuan.org import api as org_api
 from bihuan.org import views as org_views
 from bihuan.supervision import api as supervision_api
-from bihuan.supervision import views as supervision_views
 
 router = DefaultRouter()
 router.register("units", org_api.UnitViewSet, basename="unit")
@@ -25,6 +24,11 @@ router.register("notifications", core_api.NotificationViewSet, basename="notific
 router.register("audit-events", core_api.AuditEventViewSet, basename="audit-event")
 router.register("tasks", supervision_api.KeyTaskViewSet, basename="task")
 router.register("reports", supervision_api.ProgressReportViewSet, basename="report")
+router.register("milestones", supervision_api.MilestoneViewSet, basename="milestone")
+router.register("extensions", supervision_api.ExtensionRequestViewSet, basename="extension")
+router.register("notices", supervision_api.NoticeViewSet, basename="notice")
+router.register("comments", supervision_api.CommentViewSet, basename="comment")
+router.register("attachments", supervision_api.AttachmentViewSet, basename="attachment")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -58,7 +62,7 @@ urlpatterns = [
     path("categories/", blueprint_views.category_list, name="category-list"),
     path("categories/new/", blueprint_views.category_edit, name="category-new"),
     path("categories/<int:pk>/edit/", blueprint_views.category_edit, name="category-edit"),
-    path("tasks/", supervision_views.task_list, name="task-list"),
+    path("", include("bihuan.supervision.urls")),
     path("audit/", core_views.audit_list, name="audit-list"),
     path("deliveries/", core_views.delivery_list, name="delivery-list"),
     path("deliveries/<int:pk>/retry/", core_views.delivery_retry, name="delivery-retry"),

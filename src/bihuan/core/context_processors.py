@@ -15,7 +15,9 @@ from bihuan.core.roles import Role, role_of
 # (label, url name, icon, who sees it: a policy question (action, model) or None for everyone)
 NAV = (
     (_("Home"), "home", "house", None),
+    (_("My work"), "my-work", "check2-square", None),
     (_("Key tasks"), "task-list", "list-check", None),
+    (_("Statistics"), "task-statistics", "bar-chart", None),
     (_("Units"), "unit-list", "diagram-3", None),
     (_("Plates"), "group-list", "grid-3x3-gap", None),
     (_("People"), "user-list", "people", None),
@@ -38,6 +40,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         url = reverse(name)
         active = path == url if name == "home" else path.startswith(url)
         nav.append({"label": label, "url": url, "icon": icon, "active": active})
+    # Only the most specific entry is active: /tasks/statistics/ is Statistics, not Key tasks as well.
+    best = max((item["url"] for item in nav if item["active"]), key=len, default=None)
+    for item in nav:
+        item["active"] = item["url"] == best
     profile = getattr(user, "profile", None)
     return {
         "nav": nav,

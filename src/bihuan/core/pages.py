@@ -30,12 +30,14 @@ def list_page(
     template: str = "core/list.html",
     extra: dict[str, Any] | None = None,
     prepare: Callable[[list[Any]], Any] | None = None,
+    selectable: bool = False,
 ) -> HttpResponse:
     """Filter `queryset` (already limited by the policy), then show a page of it or export it all.
 
     `actions` are (label, url, icon) buttons shown above the table; the caller decides which the
-    user may take. `prepare`, when given, is called with each batch of objects about to be shown or
-    exported, to fetch what the columns need in a few queries instead of one per row.
+    user may take. `selectable` adds a checkbox per row (name "ids", in the form "bulk-form" the
+    template provides) for bulk actions. `prepare`, when given, is called with each batch of objects
+    about to be shown or exported, to fetch what the columns need in a few queries instead of one per row.
     """
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request) if filterset_class else None
     objects = filterset.qs if filterset is not None and filterset.is_bound and filterset.is_valid() else queryset
@@ -59,6 +61,8 @@ def list_page(
         "title": title,
         "columns": columns,
         "rows": rows_for_page(columns, shown),
+        "selectable": selectable,
+        "row_ids": [obj.pk for obj in shown] if selectable else [],
         "page": page,
         "filter": shown_filter,
         "query": query.urlencode(),

@@ -64,6 +64,17 @@ VERBS = {
     "extended": pgettext_lazy("audit action", "due date extended"),
     "approved": pgettext_lazy("audit action", "approved"),
     "rejected": pgettext_lazy("audit action", "rejected"),
+    # progress reports, notices, comments, files (supervision)
+    "drafted": pgettext_lazy("audit action", "drafted"),
+    "submit": pgettext_lazy("audit action", "approved and submitted"),
+    "send_back": pgettext_lazy("audit action", "sent back to the clerk"),
+    "accept": pgettext_lazy("audit action", "accepted"),
+    "issued": pgettext_lazy("audit action", "issued"),
+    "answered": pgettext_lazy("audit action", "answered"),
+    "instruction": pgettext_lazy("audit action", "instruction given"),
+    "comment": pgettext_lazy("audit action", "commented"),
+    "reminded": pgettext_lazy("audit action", "reminded (催办)"),
+    "added": pgettext_lazy("audit action", "added"),
 }
 
 
@@ -86,7 +97,7 @@ def action_label(action: str) -> str:
     if verb not in VERBS:
         return action
     # imports are recorded as "units.imported" / "users.imported"; both words are in the catalogue
-    return f"{VERBS[verb]} · {gettext(subject)}" if subject in ("units", "users") else str(VERBS[verb])
+    return f"{VERBS[verb]} · {gettext(subject)}" if subject in ("units", "users", "tasks") else str(VERBS[verb])
 
 
 # Labels the UI uses where Django's own field names read differently (名字 → 姓名), and the keys of
@@ -97,6 +108,11 @@ FIELD_LABELS = {
     "email": _("E-mail"),
     "is_active": _("Active"),
     "file": _("file"),
+    "reason": _("reason"),
+    "message": _("message"),
+    "text": _("text"),
+    "response": _("response"),
+    "size": _("size"),
     "created": pgettext_lazy("import count", "created"),
     "updated": pgettext_lazy("import count", "changed"),
     "unchanged": pgettext_lazy("import count", "unchanged"),

@@ -85,7 +85,11 @@ def profile(request: HttpRequest) -> HttpResponse:
             org_services.revoke_api_token(request.user)
             messages.success(request, _("Your API token was revoked."))
         elif action == "preferences" and hasattr(request.user, "profile"):
-            org_services.set_own_preferences(request.user, email_notifications=request.POST.get("email") == "on")
+            org_services.set_own_preferences(
+                request.user,
+                email_notifications=request.POST.get("email") == "on",
+                daily_digest=request.POST.get("digest") == "on",
+            )
             messages.success(request, _("Saved."))
         return redirect("profile")
     return render(request, "core/profile.html", context)

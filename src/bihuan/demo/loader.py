@@ -1,5 +1,6 @@
 """The demo city: Linfen (临汾市, 141000) with its 17 county-level units (real division codes), city
-departments, the three plates (illustrative), the five work categories and one login per role.
+departments, the three plates (illustrative), the five work categories, one login per role, and about 60
+illustrative key tasks with their histories (see `bihuan.demo.tasks`).
 
 Everything is written through the services, so the demo's audit chain is as real as production's.
 """
@@ -7,14 +8,18 @@ Everything is written through the services, so the demo's audit chain is as real
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from bihuan.blueprint.services import save_category
 from bihuan.core.notifications import notify
 from bihuan.core.roles import SYSTEM, Role
+from bihuan.demo.tasks import load_demo_tasks, setup_time, simulated_clock
 from bihuan.org.models import Unit
 from bihuan.org.services import save_group, save_unit, save_user
 
@@ -99,8 +104,10 @@ def demo_loaded() -> bool:
     return Unit.objects.filter(code=CITY_CODE).exists()
 
 
-def load_demo() -> None:
-    with transaction.atomic():
+def load_demo(today: date | None = None) -> None:
+    """The city is set up "before" the key tasks' history (a simulated clock), so the audit log stays in time order."""
+    today = today or timezone.localdate()
+    with transaction.atomic(), simulated_clock(setup_time(today)):
         city = save_unit(SYSTEM, {"code": CITY_CODE, "name": "临汾市", "short_name": "临汾", "kind": Unit.Kind.CITY})
         with open(DATA / "linfen_divisions.csv", encoding="utf-8") as handle:
             counties = [row for row in csv.DictReader(handle) if row["code"] != CITY_CODE]
@@ -156,6 +163,7 @@ def load_demo() -> None:
         for order, (code, name, description) in enumerate(CATEGORIES):
             save_category(SYSTEM, {"code": code, "name": name, "description": description, "sort_order": order})
         people = []
+        hashed = make_password(DEMO_PASSWORD)  # one (slow, by design) hash for every demo login
         for username, name, role, unit_code, title, phone in USERS:
             user = save_user(
                 SYSTEM,
@@ -167,7 +175,7 @@ def load_demo() -> None:
                 },
                 {"unit": units[unit_code], "role": role, "title": title, "phone": phone},
             )
-            user.set_password(DEMO_PASSWORD)  # the demo password is short on purpose; real users get validated ones
+            user.password = hashed  # the demo password is short on purpose; real users get validated ones
             user.save(update_fields=["password"])
             people.append(user)
         notify(
@@ -178,6 +186,7 @@ def load_demo() -> None:
             url="/",
             kind="welcome",
         )
+        load_demo_tasks(today)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

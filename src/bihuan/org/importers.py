@@ -4,13 +4,11 @@ transaction, or none are."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,13 +16,17 @@ from bihuan.core import audit
 from bihuan.core.importing import (
     ChoiceLookup,
     Column,
-    ImportFailed,
+    ImportResult,
     Row,
     RowError,
-    Table,
+    RowProblem,
+    cell_bool,
+    cell_int,
     choices_text,
-    parse_bool,
     read_table,
+    run_import,
+    unchanged,
+    validation_messages,
 )
 from bihuan.core.policy import policy
 from bihuan.core.roles import Role
@@ -77,114 +79,8 @@ ROLE_ALIASES = {
 }
 
 
-@dataclass
-class ImportResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    changes: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-    ignored_columns: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged)}
-
-
 #: Model fields whose errors belong to a column of another name.
 FIELD_COLUMNS = {"unit": "unit_code", "first_name": "name"}
-
-
-class _Rollback(Exception):
-    """Raised at the end of a dry run to undo everything it wrote."""
-
-
-def _validation_messages(exc: ValidationError) -> list[tuple[str | None, str]]:
-    if hasattr(exc, "error_dict"):
-        return [
-            (
-                key,
-                " ".join(str(m) for m in errs[0].messages)
-                if len(errs) == 1
-                else " ".join(m for e in errs for m in e.messages),
-            )
-            for key, errs in exc.error_dict.items()
-        ]
-    return [(None, " ".join(exc.messages))]
-
-
-def _run(actor: Any, kind: str, table: Table, apply_row: Any, dry_run: bool, finish: Any = None) -> ImportResult:
-    """Apply every row inside one transaction; any error rolls back all of them, as does a dry run."""
-    result = ImportResult(dry_run=dry_run, ignored_columns=list(table.ignored_headers))
-    errors: list[RowError] = []
-    try:
-        with transaction.atomic(), audit.batch():
-            for row in table.rows:
-                try:
-                    with transaction.atomic():
-                        apply_row(row, result)
-                except ValidationError as exc:
-                    errors.extend(
-                        table.error(row, FIELD_COLUMNS.get(key, key), message)
-                        for key, message in _validation_messages(exc)
-                    )
-                except _RowProblem as problem:
-                    errors.append(table.error(row, problem.key, problem.message))
-            if finish is not None and not errors:
-                errors.extend(finish(result))
-            if errors:
-                raise ImportFailed(errors)
-            audit.record(
-                actor,
-                f"{kind}.imported",
-                None,
-                {"file": table.file, **result.counts},
-                object_type="import",
-                object_id=kind,
-                object_repr=table.file,
-            )
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
-    return result
-
-
-class _RowProblem(Exception):
-    def __init__(self, key: str | None, message: str):
-        self.key, self.message = key, message
-
-
-def _bool(row: Row, key: str) -> bool:
-    value = parse_bool(row.values.get(key, ""))
-    if value is None:
-        raise _RowProblem(key, _("expected 是/否 (yes/no), got “%(value)s”") % {"value": row.values[key]})
-    return value
-
-
-def _int(row: Row, key: str) -> int:
-    text = row.values.get(key, "")
-    if not text:
-        return 0
-    try:
-        return int(float(text))
-    except ValueError:
-        raise _RowProblem(key, _("expected a whole number, got “%(value)s”") % {"value": text}) from None
-
-
-def _same(before: dict[str, Any], data: dict[str, Any]) -> bool:
-    """Would writing `data` leave the snapshot `before` as it is? (Related objects compare by id.)"""
-    return all(before.get(k) == (v.pk if isinstance(v, Model) else audit.to_json_value(v)) for k, v in data.items())
-
-
-def _record(result: ImportResult, label: str, creating: bool, changes: dict[str, list[Any]]) -> None:
-    if creating:
-        result.created.append(label)
-    elif changes:
-        result.updated.append(label)
-        result.changes[label] = changes
-    else:
-        result.unchanged.append(label)
 
 
 def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: bool = False) -> ImportResult:
@@ -199,7 +95,7 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
     def apply_row(row: Row, result: ImportResult) -> None:
         code = row.values["code"]
         if code in seen:
-            raise _RowProblem(
+            raise RowProblem(
                 "code", _("the code %(code)s already appears in row %(row)s") % {"code": code, "row": seen[code]}
             )
         seen[code] = row.number
@@ -207,7 +103,7 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
         kind_text = row.values.get("kind", "")
         kind = kinds(kind_text) if kind_text else (unit.kind if unit else Unit.Kind.DEPARTMENT)
         if kind is None:
-            raise _RowProblem(
+            raise RowProblem(
                 "kind",
                 _("expected one of %(choices)s, got “%(value)s”")
                 % {"choices": choices_text(Unit.Kind.choices), "value": kind_text},
@@ -218,20 +114,19 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
         if "short_name" in row.values:
             data["short_name"] = row.values["short_name"]
         if "sort_order" in row.values:
-            data["sort_order"] = _int(row, "sort_order")
+            data["sort_order"] = cell_int(row, "sort_order")
         if "active" in row.values:
-            data["active"] = _bool(row, "active")
+            data["active"] = cell_bool(row, "active")
         parent_code = row.values.get("parent", "")
         deferred = bool(parent_code) and parent_code not in existing  # defined further down, or unknown
         if "parent" in row.values and not deferred:
             data["parent"] = existing.get(parent_code) if parent_code else None
         # a re-import of unchanged rows writes nothing
-        saved = unit if unit is not None and _same(before, data) else services.save_unit(actor, data, unit)
+        saved = unit if unit is not None and unchanged(before, data) else services.save_unit(actor, data, unit)
         existing[code] = saved
         if deferred:
             pending_parents.append((row, saved, parent_code, before.get("parent")))
-        _record(
-            result,
+        result.add(
             f"{code} {saved.name}",
             unit is None,
             audit.diff(before, audit.snapshot(saved, services.UNIT_FIELDS)),
@@ -249,7 +144,7 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
                 with transaction.atomic():
                     services.save_unit(actor, {"parent": parent}, unit)
             except ValidationError as exc:
-                errors.extend(table.error(row, "parent", m) for _k, m in _validation_messages(exc))
+                errors.extend(table.error(row, "parent", m) for _k, m in validation_messages(exc))
                 continue
             label = f"{unit.code} {unit.name}"
             if old_parent_id != parent.pk:
@@ -259,7 +154,7 @@ def import_units(actor: Any, source: Any, filename: str | None = None, dry_run: 
                     result.updated.append(label)
         return errors
 
-    return _run(actor, "units", table, apply_row, dry_run, set_parents)
+    return run_import(actor, "units", table, apply_row, dry_run, set_parents, FIELD_COLUMNS)
 
 
 def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: bool = False) -> ImportResult:
@@ -275,14 +170,14 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
     def apply_row(row: Row, result: ImportResult) -> None:
         username = row.values["username"]
         if username in seen:
-            raise _RowProblem(
+            raise RowProblem(
                 "username",
                 _("the user name %(name)s already appears in row %(row)s") % {"name": username, "row": seen[username]},
             )
         seen[username] = row.number
         role = roles(row.values["role"])
         if role is None:
-            raise _RowProblem(
+            raise RowProblem(
                 "role",
                 _("expected one of %(choices)s, got “%(value)s”")
                 % {"choices": choices_text(Role.choices), "value": row.values["role"]},
@@ -290,13 +185,13 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
         unit_code = row.values.get("unit_code", "")
         unit = units.get(unit_code) if unit_code else None
         if unit_code and unit is None:
-            raise _RowProblem("unit_code", _("no unit has the code %(code)s") % {"code": unit_code})
+            raise RowProblem("unit_code", _("no unit has the code %(code)s") % {"code": unit_code})
         user = existing.get(username)
         before = _user_snapshot(user, tracked) if user else {}
         # Only the columns the file has are written: a missing column leaves the person's value alone.
         data: dict[str, Any] = {"username": username, "first_name": row.values["name"]}
         if "active" in row.values or user is None:
-            data["is_active"] = _bool(row, "active")
+            data["is_active"] = cell_bool(row, "active")
         if "email" in row.values:
             data["email"] = row.values["email"]
         profile: dict[str, Any] = {"role": role}
@@ -306,15 +201,15 @@ def import_users(actor: Any, source: Any, filename: str | None = None, dry_run: 
             if key in row.values:
                 profile[key] = row.values[key]
         password = row.values.get("password") or None
-        if user is not None and not password and _same(before, {**data, **profile}):
+        if user is not None and not password and unchanged(before, {**data, **profile}):
             result.unchanged.append(username)  # a re-import of unchanged rows writes nothing
             return
         saved = services.save_user(actor, data, profile, user, password=password if user is None else None)
         if user is not None and password:
             services.set_password(actor, saved, password)
-        _record(result, username, user is None, audit.diff(before, _user_snapshot(saved, tracked)))
+        result.add(username, user is None, audit.diff(before, _user_snapshot(saved, tracked)))
 
-    return _run(actor, "users", table, apply_row, dry_run)
+    return run_import(actor, "users", table, apply_row, dry_run, field_columns=FIELD_COLUMNS)
 
 
 def _user_snapshot(user: Any, fields: Sequence[str]) -> dict[str, Any]:

@@ -87,6 +87,9 @@ class Profile(TimeStampedModel):
     title = models.CharField(_("title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
     email_notifications = models.BooleanField(_("e-mail me my notifications"), default=True)
+    daily_digest = models.BooleanField(
+        _("send me a daily digest"), default=False, help_text=_("One message a day listing what waits for you.")
+    )
 
     class Meta:
         verbose_name = _("profile")

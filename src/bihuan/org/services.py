@@ -137,16 +137,22 @@ def record_own_password_change(user: Any) -> None:
     audit.record(user, "user.password_changed", user, {})
 
 
-def set_own_preferences(user: Any, *, email_notifications: bool) -> None:
-    """A person chooses whether their notifications also come by e-mail."""
+def set_own_preferences(user: Any, *, email_notifications: bool, daily_digest: bool | None = None) -> None:
+    """A person chooses whether their notifications also come by e-mail, and whether a daily digest of
+    their key-task work comes at all."""
+    wanted = {"email_notifications": email_notifications}
+    if daily_digest is not None:
+        wanted["daily_digest"] = daily_digest
     with transaction.atomic(savepoint=False):
         profile = Profile.objects.select_for_update().get(user=user)
-        if profile.email_notifications != email_notifications:
-            profile.email_notifications = email_notifications
-            profile.save(update_fields=["email_notifications", "updated_at"])
-            audit.record(
-                user, "user.changed", user, {"email_notifications": [not email_notifications, email_notifications]}
-            )
+        changes = {
+            name: [getattr(profile, name), value] for name, value in wanted.items() if getattr(profile, name) != value
+        }
+        if changes:
+            for name, (_old, value) in changes.items():
+                setattr(profile, name, value)
+            profile.save(update_fields=[*changes, "updated_at"])
+            audit.record(user, "user.changed", user, changes)
 
 
 def create_api_token(user: Any) -> str:

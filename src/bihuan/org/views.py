@@ -30,6 +30,8 @@ from bihuan.org import importers, selectors, services
 from bihuan.org.filtersets import UnitFilter, UnitGroupFilter, UserFilter
 from bihuan.org.forms import SetPasswordForm, UnitForm, UnitGroupForm, UserForm
 from bihuan.org.models import Unit, UnitGroup
+from bihuan.supervision import importers as task_importers
+from bihuan.supervision.models import KeyTask
 
 User = get_user_model()
 
@@ -273,7 +275,13 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---- import --------------------------------------------------------------------------------------
 
-IMPORTERS = {"units": (Unit, importers.import_units, "unit-list"), "users": (User, importers.import_users, "user-list")}
+IMPORTERS = {
+    "units": (Unit, importers.import_units, "unit-list"),
+    "users": (User, importers.import_users, "user-list"),
+    "tasks": (KeyTask, task_importers.import_tasks, "task-list"),
+}
+TEMPLATES = {**importers.TEMPLATE_EXAMPLES, "tasks": task_importers.TEMPLATE_EXAMPLE}
+TITLES = {**importers.TEMPLATE_TITLES, "tasks": task_importers.TEMPLATE_TITLE}
 
 
 @login_required
@@ -283,7 +291,7 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     model, run, list_url = IMPORTERS[kind]
     policy.require(request.user, "import", model)
-    context: dict[str, Any] = {"title": _("Import %(what)s") % {"what": importers.TEMPLATE_TITLES[kind]}, "kind": kind}
+    context: dict[str, Any] = {"title": _("Import %(what)s") % {"what": TITLES[kind]}, "kind": kind}
     if request.method != "POST":
         return render(request, "org/import.html", context)
     upload = request.FILES.get("file")
@@ -310,8 +318,7 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
             request, _("Imported: %(created)s created, %(updated)s changed, %(unchanged)s unchanged.") % result.counts
         )
         return redirect(list_url)
-    object_type = "org.unit" if kind == "units" else "auth.user"
-    change_lines = [(label, changes_text(fields, object_type)) for label, fields in result.changes.items()]
+    change_lines = [(label, changes_text(fields, model._meta.label_lower)) for label, fields in result.changes.items()]
     context.update({"result": result, "change_lines": change_lines, "token": stored.token, "filename": stored.filename})
     return render(request, "org/import.html", context)
 
@@ -319,12 +326,12 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """An .xlsx with the expected headers, an example row and a sheet explaining each column."""
-    if kind not in importers.TEMPLATE_EXAMPLES:
+    if kind not in TEMPLATES:
         raise Http404
-    columns, examples = importers.TEMPLATE_EXAMPLES[kind]
+    columns, examples = TEMPLATES[kind]
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(str(importers.TEMPLATE_TITLES[kind]))
+    sheet = book.add_worksheet(str(TITLES[kind]))
     bold = book.add_format({"bold": True, "bg_color": "#DDE6F3", "border": 1})
     for index, column in enumerate(columns):
         sheet.write(0, index, column.header() + ("*" if column.required else ""), bold)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,7 +20,15 @@ from bihuan.core.api import PolicyViewSet, ServiceViewSet
 from bihuan.core.policy import policy
 from bihuan.org.models import Unit
 from bihuan.supervision import selectors, services
-from bihuan.supervision.models import KeyTask, ProgressReport
+from bihuan.supervision.models import (
+    Attachment,
+    ExtensionRequest,
+    KeyTask,
+    Milestone,
+    ProgressReport,
+    SupervisionNotice,
+    TaskComment,
+)
 from bihuan.supervision.transitions import TRANSITIONS
 
 User = get_user_model()
@@ -110,6 +121,76 @@ class ReportStepSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class RemindSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    task = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "task", "title", "due", "done_on"]
+        read_only_fields = ["done_on"]
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    task = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = ExtensionRequest
+        fields = ["id", "task", "old_due", "new_due", "reason", "status", "decision_comment", "created_at"]
+        read_only_fields = ["old_due", "status", "decision_comment", "created_at"]
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    task = serializers.PrimaryKeyRelatedField(read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+
+    class Meta:
+        model = SupervisionNotice
+        fields = ["id", "task", "unit", "text", "respond_by", "response", "responded_on", "created_at"]
+        read_only_fields = ["response", "responded_on", "created_at"]
+
+
+class AnswerSerializer(serializers.Serializer):
+    response = serializers.CharField()
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    task = serializers.PrimaryKeyRelatedField(read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TaskComment
+        fields = ["id", "task", "kind", "text", "author", "created_at"]
+        read_only_fields = ["author", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    task = serializers.PrimaryKeyRelatedField(read_only=True)
+    report = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "task", "report", "filename", "size", "sha256", "content_type", "created_at"]
+        read_only_fields = fields
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    report = serializers.IntegerField(required=False, allow_null=True, help_text="the id of one of the task's reports")
+
+
 class KeyTaskViewSet(ServiceViewSet):
     """Key tasks you may see (lead or partner unit, responsible leader, supervision office), each
     with its warning light; create and change are the supervision office's."""
@@ -169,6 +250,73 @@ class KeyTaskViewSet(ServiceViewSet):
         report = services.save_report(request.user, self.get_object(), data.pop("period"), data)
         return Response(ProgressReportSerializer(report).data)
 
+    @extend_schema(request=RemindSerializer, responses=CountSerializer)
+    @action(detail=True, methods=["post"])
+    def remind(self, request: Request, pk: str | None = None) -> Response:
+        """催办: tell the lead unit's head and clerks to report and speed up (supervision office)."""
+        body = RemindSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        count = services.remind(request.user, [self.get_object()], body.validated_data["message"])
+        return Response({"count": count})
+
+    @extend_schema(request=MilestoneSerializer, responses=MilestoneSerializer)
+    @action(detail=True, methods=["post"], url_path="milestones")
+    def add_milestone(self, request: Request, pk: str | None = None) -> Response:
+        """Set a milestone (节点) of the task (supervision office)."""
+        body = MilestoneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        milestone = services.save_milestone(request.user, self.get_object(), body.validated_data)
+        return Response(MilestoneSerializer(milestone).data, status=201)
+
+    @extend_schema(request=ExtensionRequestSerializer, responses=ExtensionRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="extension")
+    def request_extension(self, request: Request, pk: str | None = None) -> Response:
+        """Ask to move the due date (the lead unit's head)."""
+        body = ExtensionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        extension = services.request_extension(request.user, self.get_object(), data["new_due"], data["reason"])
+        return Response(ExtensionRequestSerializer(extension).data, status=201)
+
+    @extend_schema(request=NoticeSerializer, responses=NoticeSerializer)
+    @action(detail=True, methods=["post"], url_path="notices")
+    def issue_notice(self, request: Request, pk: str | None = None) -> Response:
+        """Send a supervision notice (督办单) to the lead or a partner unit (supervision office)."""
+        body = NoticeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        notice = services.issue_notice(request.user, self.get_object(), data["unit"], data["text"], data["respond_by"])
+        return Response(NoticeSerializer(notice).data, status=201)
+
+    @extend_schema(request=CommentSerializer, responses=CommentSerializer)
+    @action(detail=True, methods=["post"], url_path="comments")
+    def add_comment(self, request: Request, pk: str | None = None) -> Response:
+        """Comment on the task, or (leaders) give an instruction (领导批示)."""
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        comment = services.add_comment(request.user, self.get_object(), data["text"], data["kind"])
+        return Response(CommentSerializer(comment).data, status=201)
+
+    @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer}, responses=AttachmentSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="attachments",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def attach(self, request: Request, pk: str | None = None) -> Response:
+        """Upload an evidence file (within the deployment's size and type limits)."""
+        body = AttachmentUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        task = self.get_object()
+        report = None
+        if body.validated_data.get("report"):
+            report = get_object_or_404(task.reports.all(), pk=body.validated_data["report"])
+        attachment = services.attach(request.user, task, upload.name, upload.read(), report=report)
+        return Response(AttachmentSerializer(attachment).data, status=201)
+
 
 class ProgressReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """Progress reports of the tasks you may see; submit, send back, accept and return them."""
@@ -205,3 +353,82 @@ class ProgressReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Po
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, "return")
+
+
+class TaskPartViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+    """Base of the read-only lists of what hangs off tasks: only the parts of tasks you may see."""
+
+    filterset_fields = ["task"]
+
+    def select(self, user: Any) -> Any:
+        return policy.visible(user, self.queryset_model.objects.select_related("task"))
+
+
+class MilestoneViewSet(TaskPartViewSet):
+    """Milestones of the tasks you may see; the lead unit marks one reached."""
+
+    serializer_class = MilestoneSerializer
+    queryset_model = Milestone
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        milestone = services.complete_milestone(request.user, self.get_object(), timezone.localdate())
+        return Response(self.get_serializer(milestone).data)
+
+
+class ExtensionRequestViewSet(TaskPartViewSet):
+    """Extension requests of the tasks you may see; the supervision office decides them."""
+
+    serializer_class = ExtensionRequestSerializer
+    queryset_model = ExtensionRequest
+    filterset_fields = ["task", "status"]
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        extension = services.decide_extension(request.user, self.get_object(), data["approve"], data["comment"])
+        return Response(self.get_serializer(extension).data)
+
+
+class NoticeViewSet(TaskPartViewSet):
+    """Supervision notices (督办单) of the tasks you may see; the addressed unit answers."""
+
+    serializer_class = NoticeSerializer
+    queryset_model = SupervisionNotice
+    filterset_fields = ["task", "unit"]
+
+    @extend_schema(request=AnswerSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str | None = None) -> Response:
+        body = AnswerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        notice = services.answer_notice(request.user, self.get_object(), body.validated_data["response"])
+        return Response(self.get_serializer(notice).data)
+
+
+class CommentViewSet(TaskPartViewSet):
+    """Comments and leaders' instructions on the tasks you may see."""
+
+    serializer_class = CommentSerializer
+    queryset_model = TaskComment
+    filterset_fields = ["task", "kind"]
+
+
+class AttachmentViewSet(TaskPartViewSet):
+    """Evidence files of the tasks you may see."""
+
+    serializer_class = AttachmentSerializer
+    queryset_model = Attachment
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        attachment = self.get_object()
+        path = services.attachment_path(attachment.sha256)
+        if not path.is_file():
+            raise Http404
+        return FileResponse(path.open("rb"), as_attachment=True, filename=attachment.filename)

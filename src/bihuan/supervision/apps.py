@@ -8,4 +8,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self) -> None:
-        from bihuan.supervision import policies  # noqa: F401  (registers the app's rules in the one policy)
+        from bihuan.supervision import (
+            policies,  # noqa: F401  (registers the app's rules in the one policy)
+            reminders,  # noqa: F401  (registers the reminder jobs of `bihuan tick`)
+        )

@@ -22,10 +22,21 @@ class TaskFilter(django_filters.FilterSet):
     )
     lead_unit = django_filters.CharFilter(label=_("lead unit"), method="by_lead_unit")
     partner_unit = django_filters.CharFilter(label=_("partner unit"), method="by_partner_unit")
+    leader = django_filters.CharFilter(label=_("responsible leader"), method="by_leader")
     category = django_filters.ModelChoiceFilter(label=_("work category"), queryset=Category.objects.all())
     source = django_filters.ChoiceFilter(label=_("source"), choices=Source.choices)
     due_after = django_filters.DateFilter(
         label=_("due from"), field_name="due", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    order = django_filters.OrderingFilter(
+        label=_("sort by"),
+        fields=(("number", "number"), ("due", "due"), ("progress", "progress"), ("lead_unit__code", "unit")),
+        field_labels={
+            "number": _("number"),
+            "due": _("due"),
+            "progress": _("progress %"),
+            "lead_unit__code": _("lead unit"),
+        },
     )
     due_before = django_filters.DateFilter(
         label=_("due until"), field_name="due", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
@@ -33,7 +44,7 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = KeyTask
-        fields = ["q", "year", "status", "warning", "lead_unit", "partner_unit", "category", "source"]
+        fields = ["q", "year", "status", "warning", "lead_unit", "partner_unit", "leader", "category", "source"]
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -45,18 +56,24 @@ class TaskFilter(django_filters.FilterSet):
         )
 
     @staticmethod
-    def _unit(prefix: str, value: str) -> Q:
-        return (
-            Q(**{f"{prefix}__code": value})
-            | Q(**{f"{prefix}__name__icontains": value})
-            | Q(**{f"{prefix}__short_name__icontains": value})
-        )
+    def _units(value: str) -> list[int]:
+        """The units a typed code, name or short name means (looked up first, so the task query can use
+        its index on the lead unit)."""
+        from bihuan.org.models import Unit
+
+        matches = Q(code=value) | Q(name__icontains=value) | Q(short_name__icontains=value)
+        return list(Unit.objects.filter(matches).values_list("pk", flat=True))
 
     def by_lead_unit(self, queryset, name, value):
-        return queryset.filter(self._unit("lead_unit", value))
+        return queryset.filter(lead_unit_id__in=self._units(value))
 
     def by_partner_unit(self, queryset, name, value):
-        return queryset.filter(self._unit("partner_units", value)).distinct()
+        return queryset.filter(partner_units__in=self._units(value)).distinct()
+
+    def by_leader(self, queryset, name, value):
+        return queryset.filter(
+            Q(leader__username=value) | Q(leader__first_name__icontains=value) | Q(leader__last_name__icontains=value)
+        )
 
     def keep(self, queryset, name, value):
         return queryset

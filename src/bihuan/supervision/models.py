@@ -97,19 +97,31 @@ class KeyTask(TimeStampedModel):
         validators=[MaxValueValidator(100)],
         help_text=_("From the latest accepted progress report."),
     )
+    assigned_on = models.DateField(
+        _("assigned on"), null=True, blank=True, help_text=_("Reports are owed from this day or the start, if later.")
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     quality_rating = models.PositiveSmallIntegerField(
         _("quality rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     closing_comment = models.TextField(_("close-out comment"), blank=True)
     version = models.PositiveIntegerField(default=1, help_text="bumped by every transition, for conflict checks")
+    # The warning light as computed for `light_on` (a cache: it depends on today, so it is recomputed by the
+    # daily tick, after every write that changes it, and by any read that finds it stale).
+    light = models.CharField(_("warning"), max_length=8, default="none", editable=False)
+    light_reasons = models.JSONField(default=list, blank=True, editable=False)
+    light_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-year", "number"]
         verbose_name = _("key task")
         verbose_name_plural = _("key tasks")
         constraints = [models.UniqueConstraint(fields=["year", "number"], name="task_number_unique_per_year")]
-        indexes = [models.Index(fields=["status", "due"]), models.Index(fields=["lead_unit", "status"])]
+        indexes = [
+            models.Index(fields=["status", "due"]),
+            models.Index(fields=["lead_unit", "status"]),
+            models.Index(fields=["light_on", "light"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -172,10 +184,13 @@ class ProgressReport(TimeStampedModel):
     return_reason = models.TextField(_("reason for return"), blank=True)
 
     class Meta:
-        ordering = ["task", "due"]
+        ordering = ["task_id", "due"]  # by the column: "task" would join and sort by the task's own ordering
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         constraints = [models.UniqueConstraint(fields=["task", "period"], name="one_report_per_task_and_period")]
+        indexes = [  # the office's queue of reports to review; partial, so no other query is drawn to it
+            models.Index(fields=["submitted_on"], condition=models.Q(status="submitted"), name="report_review_queue")
+        ]
 
     def __str__(self) -> str:
         return f"{self.task.number} {self.period}"
@@ -193,7 +208,9 @@ class ExtensionRequest(TimeStampedModel):
     new_due = models.DateField(_("requested due date"))
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(  # None: the system (an import, the demo)
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -215,7 +232,9 @@ class SupervisionNotice(TimeStampedModel):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="notices", verbose_name=_("unit"))
     text = models.TextField(_("notice"))
     respond_by = models.DateField(_("respond by"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     response = models.TextField(_("response"), blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -241,7 +260,9 @@ class TaskComment(TimeStampedModel):
     task = models.ForeignKey(KeyTask, on_delete=models.CASCADE, related_name="comments", verbose_name=_("key task"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COMMENT)
     text = models.TextField(_("text"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -250,3 +271,51 @@ class TaskComment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class Attachment(TimeStampedModel):
+    """An evidence file (佐证材料) on a task or one of its reports. The file lives under BIHUAN_HOME/files,
+    named by its SHA-256 so a name typed by a user never becomes a path."""
+
+    task = models.ForeignKey(KeyTask, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("key task"))
+    report = models.ForeignKey(
+        ProgressReport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("progress report"),
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ReminderSent(models.Model):
+    """That a reminder went out: each (task, reason, period) once, however often `bihuan tick` runs."""
+
+    task = models.ForeignKey(KeyTask, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=32)
+    period = models.CharField(max_length=16)  # a report period, or "task" for the task's own due date
+    day = models.DateField()
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "reason", "period"], name="one_reminder_per_task_reason_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.reason} {self.period}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from bihuan.supervision.warnings import GREEN, NONE, RED, YELLOW, Light, Reason
 
@@ -55,3 +55,34 @@ def light_text(light: Light) -> str:
         return "—"
     reasons = "; ".join(_summarised(light.reasons))
     return f"{level_label(light.level)}: {reasons}" if reasons else level_label(light.level)
+
+
+ACTION_NAMES = {
+    "assign": pgettext_lazy("task action", "Assign"),
+    "acknowledge": pgettext_lazy("task action", "Acknowledge"),
+    "start": pgettext_lazy("task action", "Start work"),
+    "request_completion": pgettext_lazy("task action", "Request close-out"),
+    "close": pgettext_lazy("task action", "Close out"),
+    "return": pgettext_lazy("task action", "Return"),
+    "suspend": pgettext_lazy("task action", "Suspend"),
+    "resume": pgettext_lazy("task action", "Resume"),
+    "cancel": pgettext_lazy("task action", "Cancel task"),
+    "reopen": pgettext_lazy("task action", "Reopen"),
+    "submit": pgettext_lazy("task action", "Approve and submit"),
+    "send_back": pgettext_lazy("task action", "Send back to the clerk"),
+    "accept": pgettext_lazy("task action", "Accept"),
+}
+
+#: Which transitions need a reason, and what the box asks for
+REASON_PROMPTS = {
+    "request_completion": gettext_lazy("What was achieved (attach the evidence)"),
+    "close": gettext_lazy("Close-out comment"),
+    "return": gettext_lazy("Why it is returned"),
+    "suspend": gettext_lazy("Why it is suspended"),
+    "cancel": gettext_lazy("Why it is cancelled"),
+    "reopen": gettext_lazy("Why it is reopened"),
+}
+
+
+def action_name(action: str) -> str:
+    return str(ACTION_NAMES.get(action, action))

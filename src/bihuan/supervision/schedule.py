@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 CADENCES = ("weekly", "fortnightly", "monthly", "quarterly")
 
@@ -31,6 +32,7 @@ class Period:
     end: date
 
 
+@lru_cache(maxsize=4096)
 def _clamped(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
@@ -72,6 +74,16 @@ def _months(start: date, end: date, months: int, report_day: int) -> list[Period
 
 def report_periods(cadence: str, report_day: int, start: date, end: date) -> list[Period]:
     """The periods a task with this cadence reports for between `start` and `end`, in order."""
+    return list(_report_periods(cadence, report_day, start, end))
+
+
+@lru_cache(maxsize=65536)
+def _report_periods(cadence: str, report_day: int, start: date, end: date) -> tuple[Period, ...]:
+    """Cached: pages and statistics ask for the same task's periods again and again (a few MB at most)."""
+    return tuple(_compute_periods(cadence, report_day, start, end))
+
+
+def _compute_periods(cadence: str, report_day: int, start: date, end: date) -> list[Period]:
     if end < start:
         return []
     if cadence == "weekly":
@@ -83,3 +95,16 @@ def report_periods(cadence: str, report_day: int, start: date, end: date) -> lis
     if cadence == "quarterly":
         return _months(start, end, 3, max(report_day, 1))
     raise ValueError(f"unknown cadence {cadence!r}; expected one of {', '.join(CADENCES)}")
+
+
+def reporting_start(start: date | None, assigned_on: date | None, created_on: date) -> date:
+    """Reports are owed from the later of the task's start and the day it was assigned: a task handed out
+    in March does not owe January's report. Without either, from the day it was created."""
+    known = [d for d in (start, assigned_on) if d is not None]
+    return max(known) if known else created_on
+
+
+def periods_of(task: object) -> list[Period]:
+    """The report periods of a key task (anything with the KeyTask attributes), from `reporting_start`."""
+    begin = reporting_start(task.start, task.assigned_on, task.created_at.date())  # type: ignore[attr-defined]
+    return report_periods(task.cadence, task.report_day, begin, task.due)  # type: ignore[attr-defined]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
 from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -17,15 +21,18 @@ from bihuan.core.policy import policy
 from bihuan.core.services import Conflict, save_model
 from bihuan.org.models import Unit
 from bihuan.supervision.models import (
+    Attachment,
     ExtensionRequest,
     KeyTask,
     Milestone,
     ProgressReport,
     ReportStatus,
     RequestStatus,
+    SupervisionNotice,
+    TaskComment,
     TaskStatus,
 )
-from bihuan.supervision.schedule import Period, report_periods
+from bihuan.supervision.schedule import Period, periods_of, report_periods
 from bihuan.supervision.transitions import OPEN as OPEN_STATES
 from bihuan.supervision.transitions import next_status
 
@@ -68,7 +75,10 @@ def save_task(
         raise ValidationError({"due": _("The due date cannot be before the start.")})
     if task is not None and data.get("parent") is not None and data["parent"].pk == task.pk:
         raise ValidationError({"parent": _("A task cannot be its own parent.")})
-    return save_model(actor, task or KeyTask(), data, fields=TASK_FIELDS, m2m={"partner_units": partner_units})
+    with transaction.atomic():
+        saved = save_model(actor, task or KeyTask(), data, fields=TASK_FIELDS, m2m={"partner_units": partner_units})
+        _relight(saved)
+    return saved
 
 
 def transition(
@@ -106,11 +116,14 @@ def transition(
             changes.update(quality_rating=[current.quality_rating, rating])
         if action == "reopen":
             updates.update(closed_on=None)
+        if action == "assign":
+            updates.update(assigned_on=timezone.localdate())
         if reason.strip():
             changes["reason"] = reason.strip()
         KeyTask.objects.filter(pk=current.pk).update(**updates)
         current.refresh_from_db()
         audit.record(actor, f"keytask.{action}", current, changes)
+        _relight(current)
     return current
 
 
@@ -121,7 +134,13 @@ REPORTING_STATES = frozenset({TaskStatus.ACKNOWLEDGED, TaskStatus.IN_PROGRESS, T
 
 
 def task_periods(task: KeyTask) -> list[Period]:
-    return report_periods(task.cadence, task.report_day, task.start or task.created_at.date(), task.due)
+    """The periods a report may be written for: those owed (from `schedule.periods_of`) and those from the
+    task's start, even before it was assigned (not owed, but they may be reported). Fortnights are paired
+    from their first week, so the two can differ for a fortnightly task; both are accepted."""
+    from_start = report_periods(task.cadence, task.report_day, task.start or task.created_at.date(), task.due)
+    owed = periods_of(task)
+    keys = {p.key for p in owed}
+    return sorted([*owed, *(p for p in from_start if p.key not in keys)])
 
 
 def save_report(actor: Any, task: KeyTask, period: str, data: Mapping[str, Any]) -> ProgressReport:
@@ -152,6 +171,13 @@ def save_report(actor: Any, task: KeyTask, period: str, data: Mapping[str, Any])
         if creating or changes:
             audit.record(actor, "progressreport.drafted", report, changes)
     return report
+
+
+def _relight(task: KeyTask) -> None:
+    """Keep the task's warning light in step with what was just written (see KeyTask.light)."""
+    from bihuan.supervision.selectors import refresh_task_light
+
+    refresh_task_light(task.pk, timezone.localdate())
 
 
 def _person(actor: Any) -> Any:
@@ -194,6 +220,8 @@ def report_step(actor: Any, report: ProgressReport, action: str, reason: str = "
         if reason.strip():
             changes["reason"] = reason.strip()
         audit.record(actor, f"progressreport.{action}", current, changes)
+        if action != "send_back":  # a draft going back to the clerk changes nothing the office sees
+            _relight(current.task)
     return current
 
 
@@ -217,6 +245,7 @@ def save_milestone(actor: Any, task: KeyTask, data: Mapping[str, Any], milestone
         changes = audit.diff(before, audit.snapshot(milestone, MILESTONE_FIELDS))
         if creating or changes:
             audit.record(actor, "milestone.created" if creating else "milestone.changed", milestone, changes)
+        _relight(task)
     return milestone
 
 
@@ -230,6 +259,7 @@ def complete_milestone(actor: Any, milestone: Milestone, done_on: date) -> Miles
         milestone.done_on = done_on
         milestone.save(update_fields=["done_on", "updated_at"])
         audit.record(actor, "milestone.completed", milestone, {"done_on": [before, done_on]})
+        _relight(milestone.task)
     return milestone
 
 
@@ -246,7 +276,7 @@ def request_extension(actor: Any, task: KeyTask, new_due: date, reason: str) -> 
         raise Conflict(_("An extension request for this task is already waiting for a decision."))
     with transaction.atomic(savepoint=False):
         request = ExtensionRequest.objects.create(
-            task=task, old_due=task.due, new_due=new_due, reason=reason.strip(), requested_by=actor
+            task=task, old_due=task.due, new_due=new_due, reason=reason.strip(), requested_by=_person(actor)
         )
         audit.record(actor, "extensionrequest.created", request, {"new_due": [str(task.due), str(new_due)]})
     return request
@@ -270,4 +300,169 @@ def decide_extension(actor: Any, request: ExtensionRequest, approve: bool, comme
             KeyTask.objects.filter(pk=task.pk).update(due=current.new_due, version=F("version") + 1)
             task.refresh_from_db()
             audit.record(actor, "keytask.extended", task, {"due": [str(current.old_due), str(current.new_due)]})
+            _relight(task)
     return current
+
+
+# ---- notices, instructions, comments, reminders ---------------------------------------------------
+
+
+def issue_notice(actor: Any, task: KeyTask, unit: Unit, text: str, respond_by: date) -> SupervisionNotice:
+    """The supervision office sends a notice (督办单) about a lagging task to its lead or a partner unit."""
+    policy.require(actor, "issue_notice", task)
+    if unit.pk != task.lead_unit_id and not task.partner_units.filter(pk=unit.pk).exists():
+        raise ValidationError({"unit": _("A notice goes to the task's lead unit or one of its partner units.")})
+    if not text.strip():
+        raise ValidationError({"text": _("Write what the unit must explain or do.")})
+    if respond_by < timezone.localdate():
+        raise ValidationError({"respond_by": _("The response deadline cannot be in the past.")})
+    with transaction.atomic(savepoint=False):
+        notice = SupervisionNotice.objects.create(
+            task=task, unit=unit, text=text.strip(), respond_by=respond_by, issued_by=_person(actor)
+        )
+        audit.record(actor, "supervisionnotice.issued", notice, {"unit": unit.code, "respond_by": str(respond_by)})
+        _tell_unit(
+            unit,
+            _("Supervision notice on %(task)s: answer by %(date)s") % {"task": task, "date": respond_by},
+            text.strip(),
+            task,
+            kind="notice",
+        )
+    return notice
+
+
+def answer_notice(actor: Any, notice: SupervisionNotice, response: str) -> SupervisionNotice:
+    """The addressed unit answers a notice, once."""
+    policy.require(actor, "answer", notice)
+    if not response.strip():
+        raise ValidationError({"response": _("Write the answer.")})
+    with transaction.atomic():
+        current = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
+        if current.responded_on is not None:
+            raise Conflict(_("This notice was answered already."))
+        current.response, current.responded_by, current.responded_on = (
+            response.strip(),
+            _person(actor),
+            timezone.localdate(),
+        )
+        current.save(update_fields=["response", "responded_by", "responded_on", "updated_at"])
+        audit.record(actor, "supervisionnotice.answered", current, {"response": response.strip()})
+    return current
+
+
+def add_comment(actor: Any, task: KeyTask, text: str, kind: str = TaskComment.Kind.COMMENT) -> TaskComment:
+    """A comment by anyone who sees the task, or a leader's instruction (领导批示), which the lead unit is told of."""
+    policy.require(actor, "instruct" if kind == TaskComment.Kind.INSTRUCTION else "comment", task)
+    if not text.strip():
+        raise ValidationError({"text": _("Write something first.")})
+    with transaction.atomic(savepoint=False):
+        comment = TaskComment.objects.create(task=task, kind=kind, text=text.strip(), author=_person(actor))
+        audit.record(actor, f"taskcomment.{kind}", comment, {"text": text.strip()})
+        if kind == TaskComment.Kind.INSTRUCTION:
+            name = actor.get_full_name() or actor.get_username() if _person(actor) else str(actor)
+            _tell_unit(
+                task.lead_unit,
+                _("Instruction from %(name)s on %(task)s") % {"name": name, "task": task},
+                text.strip(),
+                task,
+                kind="instruction",
+            )
+    return comment
+
+
+def remind(actor: Any, tasks: Sequence[KeyTask], message: str = "") -> int:
+    """催办: the supervision office presses the lead units of one or many tasks. Returns how many were reminded."""
+    for task in tasks:
+        policy.require(actor, "remind", task)
+    reminded = 0
+    with transaction.atomic(savepoint=False):
+        for task in tasks:
+            if task.status not in OPEN_STATES:
+                continue
+            body = message.strip() or _("Please report progress on this task and speed it up.")
+            _tell_unit(task.lead_unit, _("Reminder (催办): %(task)s") % {"task": task}, body, task, kind="remind")
+            audit.record(actor, "keytask.reminded", task, {"message": body})
+            reminded += 1
+    return reminded
+
+
+def assign_many(actor: Any, tasks: Sequence[KeyTask]) -> int:
+    """Assign every draft among `tasks` to its lead unit, all or none."""
+    assigned = 0
+    with transaction.atomic():
+        for task in tasks:
+            if task.status == TaskStatus.DRAFT:
+                transition(actor, task, "assign")
+                assigned += 1
+    return assigned
+
+
+def _tell_unit(unit: Unit, title: str, body: str, task: KeyTask, kind: str) -> None:
+    """Notify the unit's heads and clerks (inbox, and e-mail/webhook per the foundation)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from bihuan.core.notifications import notify
+    from bihuan.core.roles import Role
+
+    people = get_user_model().objects.filter(
+        is_active=True, profile__unit=unit, profile__role__in=(Role.UNIT_HEAD, Role.UNIT_CLERK)
+    )
+    notify(people, title, body, url=reverse("task-detail", args=[task.pk]), kind=kind)
+
+
+# ---- attachments ---------------------------------------------------------------------------------
+
+
+def attach(
+    actor: Any, task: KeyTask, filename: str, content: bytes, report: ProgressReport | None = None
+) -> Attachment:
+    """Keep an evidence file for a task (or one of its reports), within the deployment's size and type limits."""
+    policy.require(actor, "attach", task)
+    name = Path(filename).name.strip()[:255]
+    limit = settings.BIHUAN["ATTACHMENT_MAX_BYTES"]
+    allowed = settings.BIHUAN["ATTACHMENT_TYPES"]
+    if not name:
+        raise ValidationError({"file": _("Choose a file.")})
+    if len(content) > limit:
+        raise ValidationError(
+            {
+                "file": _("%(name)s is %(size)s MB; at most %(limit)s MB are allowed.")
+                % {"name": name, "size": round(len(content) / 2**20, 1), "limit": round(limit / 2**20, 1)}
+            }
+        )
+    if not content:
+        raise ValidationError({"file": _("%(name)s is empty.") % {"name": name}})
+    if Path(name).suffix.lower() not in allowed:
+        raise ValidationError(
+            {
+                "file": _("%(name)s: files of this type are not accepted; allowed: %(types)s")
+                % {"name": name, "types": " ".join(allowed)}
+            }
+        )
+    if report is not None and report.task_id != task.pk:
+        raise ValidationError({"report": _("The report belongs to another task.")})
+    digest = hashlib.sha256(content).hexdigest()
+    path = attachment_path(digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(content)
+        temporary.replace(path)  # atomic: a reader never sees half a file
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    with transaction.atomic(savepoint=False):
+        attachment = Attachment.objects.create(
+            task=task,
+            report=report,
+            filename=name,
+            size=len(content),
+            sha256=digest,
+            content_type=content_type,
+            uploaded_by=_person(actor),
+        )
+        audit.record(actor, "attachment.added", attachment, {"file": name, "size": len(content), "sha256": digest})
+    return attachment
+
+
+def attachment_path(digest: str) -> Path:
+    return Path(settings.FILES_ROOT) / digest[:2] / digest

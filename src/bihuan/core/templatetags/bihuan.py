@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from bihuan.core import selectors
@@ -28,3 +30,21 @@ def event_actor(event: AuditEvent) -> str:
 @register.filter
 def event_object_type(event: AuditEvent) -> str:
     return selectors.object_type_label(event.object_type)
+
+
+@register.filter
+def at(sequence: Any, index: int) -> Any:
+    """The item at `index`, for walking two lists side by side in a template."""
+    try:
+        return sequence[index]
+    except (IndexError, KeyError, TypeError):
+        return ""
+
+
+@register.filter
+def attr_header(column: Any) -> str:
+    """A column's header as text, for a cell's data-label (the phone layout shows it beside the value)."""
+    from django.utils.encoding import force_str
+    from django.utils.text import capfirst
+
+    return capfirst(force_str(getattr(column, "header", ""))) or ""
