@@ -198,8 +198,8 @@ def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path
     head.click("#btn-request_completion")
     head.fill("#reason-request_completion", "两家企业改造完成，通过验收")
     head.set_input_files("#files-request_completion", str(evidence))
-    head.click("#confirm-request_completion")
-    head.wait_for_url(task_url)
+    with head.expect_navigation():  # the page redirects to itself: wait for the new one, not the URL
+        head.click("#confirm-request_completion")
     assert head.locator("#task-status").get_attribute("data-status") == "completion_requested"
     assert "验收材料.pdf" in head.locator("#attachments").inner_text()
 
@@ -207,8 +207,8 @@ def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path
     office.click("#btn-close")
     office.select_option("#rating-close", "5")
     office.fill("#reason-close", "验收合格，同意销号")
-    office.click("#confirm-close")
-    office.wait_for_url(task_url)
+    with office.expect_navigation():
+        office.click("#confirm-close")
     assert office.locator("#task-status").get_attribute("data-status") == "closed"
     assert office.locator("#task-light").count() == 0  # a closed task has no light
     timeline = office.locator("#timeline").inner_text()

@@ -103,12 +103,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not demo_loaded():
         print("Loading the demo city (临汾市)…", flush=True)
         load_demo()
+    worker = _start_worker()
+    _wait_for_deliveries()  # the demo's e-mails print first, so the logins below stay in view
     print(f"\nbihuan demo ready in {time.monotonic() - started:.1f}s · data in {home}")
     print(f"Open {url} and log in as one of (password for all: {DEMO_PASSWORD}):")
     for username, role, unit in demo_logins():
         print(f"  {username:<12} {_pad(role, 14)} {unit}")
     print("Stop with Ctrl+C. Run `bihuan demo --reset` to start over.\n", flush=True)
-    worker = _start_worker()
     if not args.no_browser and (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform != "linux"
     ):
@@ -122,6 +123,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
+
+
+def _wait_for_deliveries(limit: float = 30.0) -> None:
+    """Give the worker up to `limit` seconds to send (print) the e-mails queued while loading."""
+    from bihuan.core.models import Delivery
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and Delivery.objects.filter(status=Delivery.Status.PENDING).exists():
+        time.sleep(0.5)
 
 
 def _start_worker() -> subprocess.Popen | None:

@@ -106,8 +106,12 @@ def demo_loaded() -> bool:
 
 def load_demo(today: date | None = None) -> None:
     """The city is set up "before" the key tasks' history (a simulated clock), so the audit log stays in time order."""
+    from django.conf import settings
+    from django.utils import translation
+
     today = today or timezone.localdate()
-    with transaction.atomic(), simulated_clock(setup_time(today)):
+    # notifications are written in the deployment's language, as the people they go to would see them
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic(), simulated_clock(setup_time(today)):
         city = save_unit(SYSTEM, {"code": CITY_CODE, "name": "临汾市", "short_name": "临汾", "kind": Unit.Kind.CITY})
         with open(DATA / "linfen_divisions.csv", encoding="utf-8") as handle:
             counties = [row for row in csv.DictReader(handle) if row["code"] != CITY_CODE]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from bihuan.supervision.warnings import GREEN, NONE, RED, YELLOW, Light, Reason
 
@@ -53,8 +55,17 @@ def light_text(light: Light) -> str:
     """“红灯: 逾期 12 天; 2025-09 进展迟报 2 天” — the colour and its reasons."""
     if light.level == NONE:
         return "—"
-    reasons = "; ".join(_summarised(light.reasons))
-    return f"{level_label(light.level)}: {reasons}" if reasons else level_label(light.level)
+    key = tuple((r.level, r.code, tuple(sorted(r.params.items()))) for r in light.reasons)
+    return _light_text(get_language() or "", light.level, key)
+
+
+@lru_cache(maxsize=8192)
+def _light_text(language: str, level: str, key: tuple) -> str:
+    """Remembered per language: exports of thousands of tasks repeat the same few texts, and putting them
+    into words (translation lookups and formatting) costs more than writing a cell."""
+    reasons = tuple(Reason(r_level, code, dict(params)) for r_level, code, params in key)
+    text = "; ".join(_summarised(reasons))
+    return f"{level_label(level)}: {text}" if text else level_label(level)
 
 
 ACTION_NAMES = {
