@@ -163,3 +163,12 @@ def test_the_pages_show_the_demo(office, client):
             assert client.get(url).status_code == 200, (username, url)
     client.force_login(user("duchashi"))
     assert client.get(f"/tasks/{red}/").status_code == 200
+
+
+def test_tasks_serve_the_demo_blueprint(office):
+    from bihuan.blueprint.models import Goal
+
+    root = Goal.objects.get(code="LF")
+    assert root.children.count() == 5
+    assert KeyTask.objects.filter(goals__isnull=True).count() == 0  # every task serves a goal
+    assert KeyTask.objects.filter(goals__code="LF-03").exists()  # 蓝天碧水净土

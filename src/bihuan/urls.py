@@ -20,6 +20,7 @@ router.register("units", org_api.UnitViewSet, basename="unit")
 router.register("plates", org_api.UnitGroupViewSet, basename="plate")
 router.register("users", org_api.UserViewSet, basename="user")
 router.register("categories", blueprint_api.CategoryViewSet, basename="category")
+router.register("goals", blueprint_api.GoalViewSet, basename="goal")
 router.register("notifications", core_api.NotificationViewSet, basename="notification")
 router.register("audit-events", core_api.AuditEventViewSet, basename="audit-event")
 router.register("tasks", supervision_api.KeyTaskViewSet, basename="task")
@@ -60,6 +61,9 @@ urlpatterns = [
     path("people/<int:pk>/password/", org_views.user_password, name="user-password"),
     path("import/<str:kind>/template.xlsx", org_views.import_template, name="import-template"),
     path("categories/", blueprint_views.category_list, name="category-list"),
+    path("goals/", blueprint_views.goal_list, name="goal-list"),
+    path("goals/new/", blueprint_views.goal_edit, name="goal-new"),
+    path("goals/<int:pk>/edit/", blueprint_views.goal_edit, name="goal-edit"),
     path("categories/new/", blueprint_views.category_edit, name="category-new"),
     path("categories/<int:pk>/edit/", blueprint_views.category_edit, name="category-edit"),
     path("", include("bihuan.supervision.urls")),

@@ -1,7 +1,11 @@
-"""Work categories are shared configuration: everyone sees them, administrators change them."""
+"""Work categories and goals are shared configuration: everyone sees them; administrators change the
+categories, administrators and the supervision office the goals."""
 
-from bihuan.blueprint.models import Category
-from bihuan.core.policy import policy
+from typing import Any
+
+from bihuan.blueprint.models import Category, Goal
+from bihuan.core.policy import VIEW, policy
+from bihuan.core.roles import Role
 from bihuan.org.policies import DirectoryRules
 
 
@@ -11,3 +15,14 @@ class CategoryRules(DirectoryRules):
 
 
 policy.register(CategoryRules())
+
+
+class GoalRules(DirectoryRules):
+    model = Goal
+    actions = (VIEW, "create", "change", "export")
+
+    def can(self, user: Any, role: str, action: str, obj: Any) -> bool:
+        return action in (VIEW, "export") or role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+policy.register(GoalRules())

@@ -21,6 +21,7 @@ NAV = (
     (_("Units"), "unit-list", "diagram-3", None),
     (_("Plates"), "group-list", "grid-3x3-gap", None),
     (_("People"), "user-list", "people", None),
+    (_("Goals"), "goal-list", "bullseye", None),
     (_("Categories"), "category-list", "tags", None),
     (_("Audit log"), "audit-list", "journal-check", ("view", AuditEvent)),
     (_("Deliveries"), "delivery-list", "send", ("view", Delivery)),

@@ -27,7 +27,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from bihuan.blueprint.models import Category
+from bihuan.blueprint.models import Category, Goal
+from bihuan.blueprint.services import save_goal
 from bihuan.core import audit
 from bihuan.core.roles import SYSTEM, Role
 from bihuan.org.models import Unit
@@ -409,6 +410,7 @@ class Context:
     users: dict[str, Any]
     units: dict[str, Unit]
     categories: dict[str, Category]
+    goals: dict[str, Goal] = field(default_factory=dict)  # by theme
     steps: list[Step] = field(default_factory=list)
     counter: Iterator[int] = field(default_factory=itertools.count)
 
@@ -689,7 +691,10 @@ class TaskScript:
                 "priority": root.priority,
                 "tags": tags,
             }
-            self.task = services.save_task(self.office, data, [ctx.units[c] for c in spec.partners])
+            goal = ctx.goals.get(spec.theme or root.theme)
+            self.task = services.save_task(
+                self.office, data, [ctx.units[c] for c in spec.partners], goals=[goal] if goal else []
+            )
 
         # The list in order (numbers follow it), each sub-task right after its parent.
         if self.parent is None:
@@ -952,6 +957,30 @@ def count_specs(specs: list[Spec]) -> int:
     return sum(1 + len(s.children) for s in specs)
 
 
+#: The demo blueprint: one three-year goal and its sub-goals, and the themes of the tasks that serve each
+GOALS = (
+    ("LF-01", "产业转型升级，构建现代化产业体系", ("coking", "digital", "energy", "project")),
+    ("LF-02", "开发区提质增效，打造一流营商环境", ("business", "zone")),
+    ("LF-03", "打好蓝天碧水净土保卫战", ("env",)),
+    ("LF-04", "稳就业惠民生，全面推进乡村振兴", ("jobs", "rural")),
+    ("LF-05", "统筹发展和安全，守牢安全底线", ("safety",)),
+)
+
+
+def _create_goals(year: int) -> dict[str, Goal]:
+    """The goals the demo's tasks serve (illustrative, like the tasks), by task theme."""
+    span = {"start_year": year - 1, "end_year": year + 1}
+    root = save_goal(
+        SYSTEM,
+        {"code": "LF", "title": "奋力建设区域中心城市，推动高质量发展（示例）", **span, "sort_order": 0},
+    )
+    by_theme = {}
+    for order, (code, title, themes) in enumerate(GOALS, start=1):
+        goal = save_goal(SYSTEM, {"code": code, "title": title, "parent": root, **span, "sort_order": order})
+        by_theme.update({theme: goal for theme in themes})
+    return by_theme
+
+
 def load_demo_tasks(today: date | None = None) -> int:
     """Write the demo's key tasks and their histories up to yesterday; returns how many tasks were made.
     Does nothing (returns 0) when the demo's tasks are there already."""
@@ -978,6 +1007,7 @@ def load_demo_tasks(today: date | None = None) -> int:
             users=users,
             units=units,
             categories={c.code: c for c in Category.objects.all()},
+            goals=_create_goals(today.year),
         )
         specs = load_specs()
         for index, spec in enumerate(specs):

@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bihuan.blueprint.models import Category
+from bihuan.blueprint.models import Category, Goal
 from bihuan.core.api import PolicyViewSet, ServiceViewSet
 from bihuan.core.policy import policy
 from bihuan.org.models import Unit
@@ -53,6 +53,7 @@ class KeyTaskSerializer(serializers.ModelSerializer):
     partner_units = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all(), many=True, required=False
     )
+    goals = serializers.SlugRelatedField(slug_field="code", queryset=Goal.objects.all(), many=True, required=False)
     leader = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), allow_null=True, required=False
     )
@@ -67,6 +68,7 @@ class KeyTaskSerializer(serializers.ModelSerializer):
             "id",
             *services.TASK_FIELDS,
             "partner_units",
+            "goals",
             "status",
             "progress",
             "closed_on",
@@ -220,7 +222,7 @@ class KeyTaskViewSet(ServiceViewSet):
         partners = data.pop("partner_units", None)
         if partners is None:
             partners = list(task.partner_units.all()) if task else []
-        return services.save_task(self.request.user, data, partners, task)
+        return services.save_task(self.request.user, data, partners, task, goals=data.pop("goals", None))
 
     @extend_schema(request=TransitionSerializer, responses=KeyTaskSerializer)
     @action(detail=True, methods=["post"])

@@ -23,6 +23,7 @@ class TaskFilter(django_filters.FilterSet):
     lead_unit = django_filters.CharFilter(label=_("lead unit"), method="by_lead_unit")
     partner_unit = django_filters.CharFilter(label=_("partner unit"), method="by_partner_unit")
     leader = django_filters.CharFilter(label=_("responsible leader"), method="by_leader")
+    goal = django_filters.CharFilter(label=_("goal"), method="by_goal")
     category = django_filters.ModelChoiceFilter(label=_("work category"), queryset=Category.objects.all())
     source = django_filters.ChoiceFilter(label=_("source"), choices=Source.choices)
     due_after = django_filters.DateFilter(
@@ -44,7 +45,7 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = KeyTask
-        fields = ["q", "year", "status", "warning", "lead_unit", "partner_unit", "leader", "category", "source"]
+        fields = ["q", "year", "status", "warning", "lead_unit", "partner_unit", "leader", "goal", "category", "source"]
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -74,6 +75,14 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(leader__username=value) | Q(leader__first_name__icontains=value) | Q(leader__last_name__icontains=value)
         )
+
+    def by_goal(self, queryset, name, value):
+        """Tasks serving the goal (by code) or any goal under it."""
+        from bihuan.blueprint.models import Goal
+        from bihuan.blueprint.selectors import with_sub_goals
+
+        roots = list(Goal.objects.filter(code=value).values_list("pk", flat=True))
+        return queryset.filter(goals__in=with_sub_goals(roots)).distinct()
 
     def keep(self, queryset, name, value):
         return queryset

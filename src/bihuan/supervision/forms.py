@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from bihuan.blueprint.models import Goal
 from bihuan.core.forms import BootstrapMixin
 from bihuan.core.roles import Role
 from bihuan.org.models import Unit
@@ -20,12 +21,13 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class TaskForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = KeyTask
-        fields = [*services.TASK_FIELDS, "partner_units"]
+        fields = [*services.TASK_FIELDS, "partner_units", "goals"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "start": DATE,
             "due": DATE,
             "partner_units": forms.SelectMultiple(attrs={"size": 6}),
+            "goals": forms.SelectMultiple(attrs={"size": 4}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -37,6 +39,7 @@ class TaskForm(BootstrapMixin, forms.ModelForm):
         self.fields["leader"].queryset = people.filter(profile__role=Role.LEADER)
         self.fields["owner"].queryset = people
         self.fields["parent"].queryset = KeyTask.objects.exclude(pk=self.instance.pk).order_by("-year", "number")
+        self.fields["goals"].queryset = Goal.objects.filter(active=True)
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave empty for the next free number of the year.")
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from bihuan.blueprint.models import Category
+from bihuan.blueprint.models import Category, Goal
 from bihuan.core.models import TimeStampedModel
 from bihuan.org.models import Unit
 
@@ -56,6 +56,7 @@ class KeyTask(TimeStampedModel):
     category = models.ForeignKey(
         Category, verbose_name=_("work category"), null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
     )
+    goals = models.ManyToManyField(Goal, verbose_name=_("goals"), blank=True, related_name="tasks")
     lead_unit = models.ForeignKey(Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_tasks")
     partner_units = models.ManyToManyField(
         Unit, verbose_name=_("partner units"), blank=True, related_name="partner_tasks"

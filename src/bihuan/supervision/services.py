@@ -65,9 +65,14 @@ def next_number(year: int) -> str:
 
 
 def save_task(
-    actor: Any, data: Mapping[str, Any], partner_units: Sequence[Unit] = (), task: KeyTask | None = None
+    actor: Any,
+    data: Mapping[str, Any],
+    partner_units: Sequence[Unit] = (),
+    task: KeyTask | None = None,
+    goals: Sequence[Any] | None = None,
 ) -> KeyTask:
-    """Create (as a draft) or change a key task. A number is given when none is."""
+    """Create (as a draft) or change a key task. A number is given when none is. `goals` (the blueprint's
+    goals the task serves) are left as they are when None."""
     data = dict(data)
     if task is None and not data.get("number"):
         data["number"] = next_number(data["year"])
@@ -76,7 +81,10 @@ def save_task(
     if task is not None and data.get("parent") is not None and data["parent"].pk == task.pk:
         raise ValidationError({"parent": _("A task cannot be its own parent.")})
     with transaction.atomic():
-        saved = save_model(actor, task or KeyTask(), data, fields=TASK_FIELDS, m2m={"partner_units": partner_units})
+        m2m: dict[str, Sequence[Any]] = {"partner_units": partner_units}
+        if goals is not None:
+            m2m["goals"] = goals
+        saved = save_model(actor, task or KeyTask(), data, fields=TASK_FIELDS, m2m=m2m)
         _relight(saved)
     return saved
 

@@ -172,7 +172,11 @@ def task_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         data = {name: form.cleaned_data[name] for name in services.TASK_FIELDS}
         try:
             saved = services.save_task(
-                request.user, data, form.cleaned_data["partner_units"], KeyTask.objects.get(pk=pk) if pk else None
+                request.user,
+                data,
+                form.cleaned_data["partner_units"],
+                KeyTask.objects.get(pk=pk) if pk else None,
+                goals=form.cleaned_data["goals"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
