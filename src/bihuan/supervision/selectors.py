@@ -73,7 +73,7 @@ LIGHT_FIELDS = (
 def tasks(user: Any) -> QuerySet[KeyTask]:
     return policy.visible(
         user,
-        KeyTask.objects.select_related("lead_unit", "leader", "category").prefetch_related("partner_units"),
+        KeyTask.objects.select_related("lead_unit", "leader", "category").prefetch_related("partner_units", "goals"),
     )
 
 
