@@ -291,7 +291,7 @@ def test_my_work_sections_show_fifty_and_count_all(people, own_unit, login):
     assert office["red"].total == 55 and office["red"].more_url.endswith("?warning=red")
 
 
-@pytest.mark.parametrize("url", ["/tasks/", "/tasks/?warning=red", "/my-work/", "/tasks/statistics/"])
+@pytest.mark.parametrize("url", ["/tasks/", "/tasks/?warning=red", "/my-work/", "/tasks/statistics/", "/api/v1/tasks/"])
 def test_pages_cost_the_same_queries_for_ten_or_forty_tasks(people, own_unit, login, url):
     """Warning lights are kept on the tasks, so a list neither loads every task nor queries per task."""
     from django.db import connection

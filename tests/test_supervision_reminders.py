@@ -149,3 +149,22 @@ def test_daily_digest_for_those_who_ask(month_of_tasks, people):
     assert [n.recipient for n in digests] == [people["unit_head"]]
     run_tick(D(2025, 6, 10))
     assert Notification.objects.filter(kind="digest").count() == 1  # once a day
+
+
+def test_after_the_days_tick_lists_trust_the_kept_lights(people, own_unit, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from bihuan.supervision.selectors import listed_tasks
+
+    today = timezone.localdate()
+    task = save_task(SYSTEM, {"year": today.year, "title": "逾期", "lead_unit": own_unit, "due": today})
+    transition(SYSTEM, task, "assign")
+    # as if the light had been kept yesterday and the task had fallen due since
+    KeyTask.objects.filter(pk=task.pk).update(due=today - timedelta(days=2), light_on=today - timedelta(days=1))
+    run_tick(today)  # brings every light to the new day: the task turns red
+    queryset, counts = listed_tasks(people["supervisor"], {}, today)
+    assert counts.get("red") == 1
+    with django_assert_max_num_queries(1):  # one look at the tick's record, no scan for stale lights
+        from bihuan.supervision.selectors import ensure_fresh
+
+        ensure_fresh(KeyTask.objects.all(), today)

@@ -209,8 +209,9 @@ def send_digests(today: date) -> int:
 
 def _register() -> None:
     from bihuan.core.ticks import register
+    from bihuan.supervision.selectors import LIGHTS_JOB
 
-    @register("supervision.lights")
+    @register(LIGHTS_JOB)
     def _lights(today: date) -> str:
         """Before the reminders: every task's warning light for the new day."""
         from bihuan.supervision.models import KeyTask
