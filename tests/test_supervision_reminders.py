@@ -162,7 +162,7 @@ def test_after_the_days_tick_lists_trust_the_kept_lights(people, own_unit, djang
     # as if the light had been kept yesterday and the task had fallen due since
     KeyTask.objects.filter(pk=task.pk).update(due=today - timedelta(days=2), light_on=today - timedelta(days=1))
     run_tick(today)  # brings every light to the new day: the task turns red
-    queryset, counts = listed_tasks(people["supervisor"], {}, today)
+    _queryset, counts = listed_tasks(people["supervisor"], {}, today)
     assert counts.get("red") == 1
     with django_assert_max_num_queries(1):  # one look at the tick's record, no scan for stale lights
         from bihuan.supervision.selectors import ensure_fresh
