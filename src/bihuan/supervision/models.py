@@ -189,8 +189,11 @@ class ProgressReport(TimeStampedModel):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         constraints = [models.UniqueConstraint(fields=["task", "period"], name="one_report_per_task_and_period")]
-        indexes = [  # the office's queue of reports to review; partial, so no other query is drawn to it
-            models.Index(fields=["submitted_on"], condition=models.Q(status="submitted"), name="report_review_queue")
+        indexes = [
+            # a task's reports by due date: the ledger, the lights, what a unit owes this week
+            models.Index(fields=["task", "due"], name="report_task_due"),
+            # the office's queue of reports to review; partial, so no other query is drawn to it
+            models.Index(fields=["submitted_on"], condition=models.Q(status="submitted"), name="report_review_queue"),
         ]
 
     def __str__(self) -> str:

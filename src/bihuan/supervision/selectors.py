@@ -277,7 +277,7 @@ def _lit_section(section: Section, queryset: QuerySet[KeyTask], levels: tuple[st
     and counted in the database from the kept lights, so a portfolio of thousands costs no more than ten."""
     ensure_fresh(queryset, today)
     lit = queryset.filter(light__in=levels).order_by("light", "due", "pk")  # "red" sorts before "yellow"
-    shown = list(lit.select_related(None).only(*LIGHT_FIELDS)[:SECTION_LIMIT])
+    shown = list(lit.select_related(None).prefetch_related(None).only(*LIGHT_FIELDS)[:SECTION_LIMIT])
     items = (WorkItem(t, light_text(stored_light(t)), _detail(t), t.light) for t in shown)
     return section.fill(items, lit.count() if len(shown) == SECTION_LIMIT else len(shown))
 
@@ -285,7 +285,9 @@ def _lit_section(section: Section, queryset: QuerySet[KeyTask], levels: tuple[st
 def _unit_work(user: Any, role: str, today: date) -> list[Section]:
     unit_id = unit_id_of(user)
     led_open = tasks(user).filter(lead_unit_id=unit_id, status__in=OPEN)
-    reporting = list(led_open.exclude(status=TaskStatus.ASSIGNED).select_related(None).only(*LIGHT_FIELDS))
+    reporting = list(
+        led_open.exclude(status=TaskStatus.ASSIGNED).select_related(None).prefetch_related(None).only(*LIGHT_FIELDS)
+    )
     horizon = today + timedelta(days=7)
     recent = today - timedelta(days=32)  # older periods are not listed (they stay red on the task)
     recent_reports = ProgressReport.objects.filter(task_id__in=[t.pk for t in reporting], due__gte=recent)
@@ -310,7 +312,9 @@ def _unit_work(user: Any, role: str, today: date) -> list[Section]:
             due_items, len(due_items)
         )
     ]
-    assigned = led_open.filter(status=TaskStatus.ASSIGNED).select_related(None).only(*LIGHT_FIELDS)
+    assigned = (
+        led_open.filter(status=TaskStatus.ASSIGNED).select_related(None).prefetch_related(None).only(*LIGHT_FIELDS)
+    )
     sections.append(
         Section("to_acknowledge", _("Tasks to acknowledge"), empty=_("Nothing new was assigned.")).fill(
             (WorkItem(t, _("assigned, due %(date)s") % {"date": t.due}, _detail(t)) for t in assigned[:SECTION_LIMIT]),
@@ -387,7 +391,12 @@ def _office_work(user: Any, today: date) -> list[Section]:
         ),
         submitted.count(),
     )
-    requested = visible.filter(status=TaskStatus.COMPLETION_REQUESTED).select_related(None).only(*LIGHT_FIELDS)
+    requested = (
+        visible.filter(status=TaskStatus.COMPLETION_REQUESTED)
+        .select_related(None)
+        .prefetch_related(None)
+        .only(*LIGHT_FIELDS)
+    )
     completion = Section(
         "completion",
         _("Completion requests to verify"),
