@@ -113,3 +113,17 @@ def test_filter_by_leader_and_sort(tasks, people, login):
     assert by_due[0] == "逾期任务" and by_due[-1] in ("正常推进", "其他单位的任务")
     newest_first = [t.title for t in client.get("/tasks/?order=-due").context["page"].object_list]
     assert newest_first[-1] == "逾期任务"
+
+
+def test_partner_units_show_in_the_list_and_its_export(tasks, people, login, city):
+    from bihuan.org.services import save_unit
+
+    statistics_bureau = save_unit(SYSTEM, {"code": "TJJ", "name": "市统计局", "parent": city})
+    finance = save_unit(SYSTEM, {"code": "CZJ", "name": "市财政局", "parent": city})
+    save_task(SYSTEM, {}, partner_units=[statistics_bureau, finance], task=tasks["soon"])
+    client = login(people["supervisor"])
+    rows = {row[1][0]: row[3][0] for row in client.get("/tasks/").context["rows"]}
+    assert rows["即将到期"] == "市统计局、市财政局" and rows["逾期任务"] == ""
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/tasks/?format=xlsx").content)).active
+    exported = {r[1]: r[3] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert exported["即将到期"] == "市统计局、市财政局"

@@ -47,12 +47,16 @@ from bihuan.supervision.models import (
     ProgressReport,
     SupervisionNotice,
     TaskComment,
+    TaskStatus,
 )
 from bihuan.supervision.presentation import action_name, light_text
 from bihuan.supervision.transitions import TRANSITIONS
 
 
 def task_columns() -> list[Col]:
+    """The list's columns; partner units come from `selectors.with_partner_labels` (one query per batch)."""
+    statuses = {value: str(label) for value, label in TaskStatus.choices}  # translated once, not per row
+
     def detail(task: Any) -> str:
         return reverse("task-detail", args=[task.pk])
 
@@ -60,15 +64,10 @@ def task_columns() -> list[Col]:
         Col(gettext_lazy("number"), lambda t: t.number, link=detail, width=10),
         Col(pgettext_lazy("task", "title"), lambda t: t.title, link=detail, width=36, css=lambda t: "bh-wrap"),
         Col(gettext_lazy("lead unit"), lambda t: t.lead_unit.label, width=14),
-        Col(
-            gettext_lazy("partner units"),
-            lambda t: "、".join(u.label for u in t.partner_units.all()),
-            width=20,
-            css=lambda t: "bh-wrap bh-narrow",
-        ),
+        Col(gettext_lazy("partner units"), lambda t: t.partner_labels, width=20, css=lambda t: "bh-wrap bh-narrow"),
         Col(gettext_lazy("responsible leader"), lambda t: t.leader.get_full_name() if t.leader else "", width=10),
         Col(gettext_lazy("due"), lambda t: t.due, width=11),
-        Col(gettext_lazy("status"), lambda t: t.get_status_display(), width=10),
+        Col(gettext_lazy("status"), lambda t: statuses.get(t.status, t.status), width=10),
         Col(gettext_lazy("progress %"), lambda t: t.progress, width=8),
         Col(
             gettext_lazy("warning"),
@@ -88,8 +87,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
         title=_("Key tasks"),
-        queryset=filtered,
+        queryset=filtered.prefetch_related(None),
         columns=task_columns(),
+        prepare=selectors.with_partner_labels,
         filterset_class=TaskFilter,
         export_name="tasks",
         actions=allowed_actions(
