@@ -316,7 +316,7 @@ class KeyTaskViewSet(ServiceViewSet):
         report = None
         if body.validated_data.get("report"):
             report = get_object_or_404(task.reports.all(), pk=body.validated_data["report"])
-        attachment = services.attach(request.user, task, upload.name, upload.read(), report=report)
+        attachment = services.attach_upload(request.user, task, upload, report=report)
         return Response(AttachmentSerializer(attachment).data, status=201)
 
 

@@ -472,5 +472,24 @@ def attach(
     return attachment
 
 
+def attach_upload(actor: Any, task: KeyTask, upload: Any, report: ProgressReport | None = None) -> Attachment:
+    """`attach` for an uploaded file: its size is checked before it is read, so an oversized upload is
+    refused without being loaded into memory."""
+    policy.require(actor, "attach", task)
+    limit = settings.BIHUAN["ATTACHMENT_MAX_BYTES"]
+    if upload.size > limit:
+        raise ValidationError(
+            {
+                "file": _("%(name)s is %(size)s MB; at most %(limit)s MB are allowed.")
+                % {
+                    "name": Path(upload.name).name,
+                    "size": round(upload.size / 2**20, 1),
+                    "limit": round(limit / 2**20, 1),
+                }
+            }
+        )
+    return attach(actor, task, upload.name, upload.read(), report=report)
+
+
 def attachment_path(digest: str) -> Path:
     return Path(settings.FILES_ROOT) / digest[:2] / digest

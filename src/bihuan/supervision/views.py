@@ -204,7 +204,7 @@ def task_act(request: HttpRequest, pk: int) -> HttpResponse:
     def write() -> None:
         with transaction.atomic():
             for upload in files:
-                services.attach(request.user, task, upload.name, upload.read())
+                services.attach_upload(request.user, task, upload)
             services.transition(
                 request.user,
                 task,
@@ -231,7 +231,7 @@ def report_edit(request: HttpRequest, pk: int, period: str) -> HttpResponse:
             with transaction.atomic():
                 saved = services.save_report(request.user, task, period, data)
                 for upload in request.FILES.getlist("files"):
-                    services.attach(request.user, task, upload.name, upload.read(), report=saved)
+                    services.attach_upload(request.user, task, upload, report=saved)
                 if request.POST.get("submit") == "1":
                     services.report_step(request.user, saved, "submit")
         except ValidationError as exc:
@@ -408,7 +408,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     def write() -> None:
         with transaction.atomic():
             for upload in uploads:
-                services.attach(request.user, task, upload.name, upload.read())
+                services.attach_upload(request.user, task, upload)
 
     return _attempt(request, task, "attachments", write, _("File added."))
 
