@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "bihuan.org",
     "bihuan.blueprint",
     "bihuan.supervision",
+    "bihuan.indicators",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,0 +1,133 @@
+"""Every write to indicators: permission, validation, the write and its audit event in one transaction.
+Observations are recorded in batches (an import is one audit event, not one per value)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bihuan.core import audit
+from bihuan.core.policy import policy
+from bihuan.core.services import save_model
+from bihuan.indicators.models import Area, Indicator, Observation, PeerGroup, Target, Vintage
+from bihuan.indicators.periods import parse_period
+
+INDICATOR_FIELDS = (
+    "code", "name", "name_en", "unit", "frequency", "kind", "higher_is_better", "decimals", "category",
+    "source", "notes", "headline", "sort_order",
+)  # fmt: skip
+AREA_FIELDS = ("code", "name", "short_name", "level", "parent")
+GROUP_FIELDS = ("name", "first_tier", "description")
+TARGET_FIELDS = ("indicator", "area", "year", "value", "baseline_year", "baseline")
+
+
+def save_indicator(actor: Any, data: Mapping[str, Any], indicator: Indicator | None = None) -> Indicator:
+    return save_model(actor, indicator or Indicator(), data, fields=INDICATOR_FIELDS)
+
+
+def save_area(actor: Any, data: Mapping[str, Any], area: Area | None = None) -> Area:
+    return save_model(actor, area or Area(), data, fields=AREA_FIELDS)
+
+
+def save_peer_group(
+    actor: Any, data: Mapping[str, Any], areas: Sequence[Area], group: PeerGroup | None = None
+) -> PeerGroup:
+    return save_model(actor, group or PeerGroup(), data, fields=GROUP_FIELDS, m2m={"areas": areas})
+
+
+def save_target(actor: Any, data: Mapping[str, Any], target: Target | None = None) -> Target:
+    baseline_year, year = data.get("baseline_year"), data.get("year")
+    if baseline_year is not None and year is not None and baseline_year >= year:
+        raise ValidationError({"baseline_year": _("The baseline year must come before the target's year.")})
+    return save_model(actor, target or Target(), data, fields=TARGET_FIELDS)
+
+
+@dataclass(frozen=True)
+class Value:
+    """One published figure to record."""
+
+    indicator: Indicator
+    area: Area
+    period: str
+    value: float | None
+    growth: float | None = None
+
+
+@dataclass
+class Recorded:
+    added: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    revisions: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
+
+
+def record_observations(
+    actor: Any,
+    values: Iterable[Value],
+    *,
+    source: str = "",
+    batch: str = "",
+    vintage: str = Vintage.PRELIMINARY,
+) -> Recorded:
+    """Record published figures: a new (indicator, area, period) is added; a changed value or growth is a
+    new vintage and the earlier one is kept, no longer current; an equal one is left alone. One audit
+    event for the whole batch."""
+    policy.require(actor, "import", Observation)
+    values = list(values)
+    for item in values:
+        parse_period(item.period, item.indicator.frequency)  # raises ValueError with what was expected
+    result = Recorded()
+    now = timezone.now()
+    with transaction.atomic():
+        keys = {(v.indicator.pk, v.area.pk, v.period) for v in values}
+        current = {
+            (o.indicator_id, o.area_id, o.period): o
+            for o in Observation.objects.filter(
+                current=True, indicator__in={k[0] for k in keys}, period__in={k[2] for k in keys}
+            )
+            if (o.indicator_id, o.area_id, o.period) in keys
+        }
+        fresh, stale = [], []
+        for item in values:
+            before = current.get((item.indicator.pk, item.area.pk, item.period))
+            if before is not None and before.value == item.value and before.growth == item.growth:
+                result.unchanged += 1
+                continue
+            if before is None:
+                result.added += 1
+            else:
+                result.revised += 1
+                stale.append(before.pk)
+                result.revisions.append((item.indicator.code, item.area.code, item.period, before.value, item.value))
+            fresh.append(
+                Observation(
+                    indicator=item.indicator,
+                    area=item.area,
+                    period=item.period,
+                    value=item.value,
+                    growth=item.growth,
+                    vintage=vintage,
+                    source=source,
+                    batch=batch,
+                    recorded_at=now,
+                    recorded_by=actor if getattr(actor, "pk", None) else None,
+                )
+            )
+        Observation.objects.filter(pk__in=stale).update(current=False)
+        Observation.objects.bulk_create(fresh, batch_size=2000)
+        audit.record(
+            actor,
+            "observations.recorded",
+            None,
+            {"added": result.added, "revised": result.revised, "unchanged": result.unchanged, "source": source},
+            object_type="import",
+            object_id="observations",
+            object_repr=batch or source,
+        )
+    return result
