@@ -126,3 +126,17 @@ def test_periods_and_targets(shanxi):
             {"indicator": shanxi["growth"], "area": linfen, "year": 2026, "value": 6.0, "baseline_year": 2026},
         )
     assert timezone.now() - target.created_at < timedelta(minutes=1)
+
+
+def test_growth_ranks_follow_the_polarity(shanxi):
+    from bihuan.indicators.services import save_indicator as save
+
+    jobless = save(SYSTEM, {"code": "unemployment", "name": "城镇调查失业率", "unit": "%", "higher_is_better": False})
+    taiyuan, linfen = shanxi["cities"]["140100"], shanxi["cities"]["141000"]
+    record_observations(
+        SYSTEM, [Value(jobless, taiyuan, "2023", 5.2, growth=0.3), Value(jobless, linfen, "2023", 5.0, growth=-0.2)]
+    )
+    by_value = league_table(jobless, shanxi["group"], "2023")
+    by_growth = league_table(jobless, shanxi["group"], "2023", by="growth")
+    assert [r.area for r in by_value[:2]] == ["临汾", "太原"] and [r.area for r in by_growth[:2]] == ["临汾", "太原"]
+    assert by_value[2].rank is None  # the other nine have no figure: listed, not ranked

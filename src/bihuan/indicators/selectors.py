@@ -44,9 +44,10 @@ def league_table(
     indicator: Indicator, group: PeerGroup, period: str, by: str = "value", as_of: datetime | None = None
 ) -> list[LeagueRow]:
     """Rank, value, growth, rank change against the previous period, gaps and first tier, for every area of
-    the group (those without data listed last, unranked). By growth, higher growth is always better."""
+    the group (those without data listed last, unranked), ordered by the indicator's polarity whether by
+    value or by growth (for an unemployment rate, lower growth is better too)."""
     measure: Any = (lambda o: o.value) if by == "value" else (lambda o: o.growth)
-    higher = indicator.higher_is_better if by == "value" else True
+    higher = indicator.higher_is_better
     now = values_as_of(indicator, group, period, as_of)
     before = values_as_of(indicator, group, previous_period(period, indicator.frequency), as_of)
     figures = {code: (measure(o) if o else None) for code, o in now.items()}
