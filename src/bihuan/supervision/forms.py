@@ -70,10 +70,6 @@ class TransitionForm(forms.Form):
     )
 
 
-class ReasonForm(BootstrapMixin, forms.Form):
-    reason = forms.CharField(label=_("reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class MilestoneForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Milestone
@@ -112,12 +108,3 @@ class AnswerForm(BootstrapMixin, forms.Form):
 class CommentForm(BootstrapMixin, forms.Form):
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(label=_("kind"), choices=TaskComment.Kind.choices, initial=TaskComment.Kind.COMMENT)
-
-
-class AttachmentForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("file"))
-    report = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-
-class RemindForm(BootstrapMixin, forms.Form):
-    message = forms.CharField(label=_("message"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -5,7 +5,7 @@ the header repeated on every page. Its task columns carry the import's headers, 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
@@ -167,7 +167,6 @@ def write_ledger(tasks: QuerySet[KeyTask] | Iterable[TaskRow], target: str | IO[
     sheet.set_row(1, 30)
     for index, (name, _width) in enumerate(columns):
         sheet.write_string(1, index, name, header)
-    words = _light_words()
     line = 1
     for line, task in enumerate(rows, start=2):
         # strings are written as strings: a title beginning with "=" must never become a formula
@@ -185,7 +184,7 @@ def write_ledger(tasks: QuerySet[KeyTask] | Iterable[TaskRow], target: str | IO[
         sheet.write_string(line, 11, task.status, centred)
         light = task.light
         if light.level in fills:
-            sheet.write_string(line, 12, words(light), fills[light.level])
+            sheet.write_string(line, 12, light_text(light), fills[light.level])
         else:
             sheet.write_string(line, 12, "—", centred)
     sheet.freeze_panes(2, 0)
@@ -199,20 +198,6 @@ def write_ledger(tasks: QuerySet[KeyTask] | Iterable[TaskRow], target: str | IO[
     sheet.set_footer("&C" + _("Page &P of &N"))  # &P and &N are Excel's page number and count
     book.close()
     return line - 1
-
-
-def _light_words() -> Callable[[Light], str]:
-    """`light_text`, remembered: many tasks share a light's words, and translating them costs more
-    than writing the cell."""
-    known: dict[tuple, str] = {}
-
-    def words(light: Light) -> str:
-        key = (light.level, tuple((r.code, tuple(sorted(r.params.items()))) for r in light.reasons))
-        if key not in known:
-            known[key] = light_text(light)
-        return known[key]
-
-    return words
 
 
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's date numbers (right for every date after February 1900)

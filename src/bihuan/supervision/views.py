@@ -27,14 +27,11 @@ from bihuan.supervision import selectors, services
 from bihuan.supervision.filtersets import TaskFilter
 from bihuan.supervision.forms import (
     AnswerForm,
-    AttachmentForm,
     CommentForm,
     DecisionForm,
     ExtensionForm,
     MilestoneForm,
     NoticeForm,
-    ReasonForm,
-    RemindForm,
     ReportForm,
     TaskForm,
     TransitionForm,
@@ -147,16 +144,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "title": f"{task.number} {task.title}",
-            "transition_form": TransitionForm(initial={"version": task.version}),
             "milestone_form": MilestoneForm(),
             "extension_form": ExtensionForm(),
-            "decision_form": DecisionForm(),
             "notice_form": NoticeForm(task=task, initial={"respond_by": today + timedelta(days=5)}),
-            "answer_form": AnswerForm(),
-            "comment_form": CommentForm(),
-            "attachment_form": AttachmentForm(),
-            "remind_form": RemindForm(),
-            "reason_form": ReasonForm(),
         }
     )
     return render(request, "supervision/task_detail.html", context)
