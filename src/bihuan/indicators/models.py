@@ -47,7 +47,15 @@ class Indicator(TimeStampedModel):
         verbose_name_plural = _("indicators")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language: the English name on an English page when there is one."""
+        from django.utils import translation
+
+        english = (translation.get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
 
 class Area(TimeStampedModel):
@@ -150,3 +158,27 @@ class Target(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.area} {self.year}: {self.value}"
+
+
+class ImportProfile(TimeStampedModel):
+    """How a statistics table is laid out, remembered under a name so next month's table imports in one step:
+    its shape, the column that names the area, and which column holds which indicator and measure."""
+
+    class Shape(models.TextChoices):
+        LONG = "long", _("Long (one row per area, period and indicator)")
+        WIDE = "wide", _("Wide (areas down the side, indicators across)")
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    shape = models.CharField(_("shape"), max_length=8, choices=Shape.choices)
+    #: wide: {"area": column letter, "columns": [{"column": "B", "indicator": "gdp", "measure": "value",
+    #: "scale": 1.0}], "period": "2023" or ""}; long: {"columns": {key: column letter}}
+    mapping = models.JSONField(_("mapping"), default=dict)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+
+    def __str__(self) -> str:
+        return self.name

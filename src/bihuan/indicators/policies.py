@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from bihuan.core.policy import VIEW, Rules, policy
 from bihuan.core.roles import Role
-from bihuan.indicators.models import Area, Indicator, Observation, PeerGroup, Target
+from bihuan.indicators.models import Area, ImportProfile, Indicator, Observation, PeerGroup, Target
 
 WRITERS = frozenset({Role.ADMIN, Role.STATISTICIAN})
 
@@ -27,5 +27,5 @@ class StatisticsRules(Rules):
         return queryset
 
 
-for model in (Indicator, Area, PeerGroup, Observation, Target):
+for model in (Indicator, Area, PeerGroup, Observation, Target, ImportProfile):
     policy.register(StatisticsRules(model))

@@ -1,0 +1,7 @@
+"""Pages of indicators and benchmarking (the API is routed in bihuan.urls). Each page module keeps its own
+`urlpatterns`: league tables, matrix, trends and dashboard (`views`), data quality and observations
+(`quality_views`), and the statistics import (`import_views`)."""
+
+from bihuan.indicators import import_views, quality_views, views
+
+urlpatterns = [*views.urlpatterns, *quality_views.urlpatterns, *import_views.urlpatterns]
