@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from bihuan.core import audit
 from bihuan.core.policy import policy
 from bihuan.core.services import save_model
-from bihuan.indicators.models import Area, Indicator, Observation, PeerGroup, Target, Vintage
+from bihuan.indicators.models import Area, ImportProfile, Indicator, Observation, PeerGroup, Target, Vintage
 from bihuan.indicators.periods import parse_period
 
 INDICATOR_FIELDS = (
@@ -67,6 +67,48 @@ class Recorded:
     revisions: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
 
 
+def _current_of(values: Sequence[Value]) -> dict[tuple[int, int, str], Observation]:
+    """The current observations for the (indicator, area, period) keys of `values`, in a query per indicator."""
+    keys: dict[int, set[tuple[int, str]]] = {}
+    for v in values:
+        keys.setdefault(v.indicator.pk, set()).add((v.area.pk, v.period))
+    current: dict[tuple[int, int, str], Observation] = {}
+    for indicator_id, wanted in keys.items():
+        rows = Observation.objects.filter(
+            current=True, indicator_id=indicator_id, period__in={period for _area, period in wanted}
+        ).only("id", "indicator_id", "area_id", "period", "value", "growth")
+        for o in rows:
+            if (o.area_id, o.period) in wanted:
+                current[(o.indicator_id, o.area_id, o.period)] = o
+    return current
+
+
+def _classify(values: Sequence[Value]) -> tuple[Recorded, list[Value], list[int]]:
+    """Which values are new, which revise a current one (and its id), which are unchanged."""
+    result = Recorded()
+    current = _current_of(values)
+    fresh: list[Value] = []
+    stale: list[int] = []
+    for item in values:
+        before = current.get((item.indicator.pk, item.area.pk, item.period))
+        if before is not None and before.value == item.value and before.growth == item.growth:
+            result.unchanged += 1
+            continue
+        if before is None:
+            result.added += 1
+        else:
+            result.revised += 1
+            stale.append(before.pk)
+            result.revisions.append((item.indicator.code, item.area.code, item.period, before.value, item.value))
+        fresh.append(item)
+    return result, fresh, stale
+
+
+def compare_observations(values: Sequence[Value]) -> Recorded:
+    """What recording `values` would do, without writing: the import preview."""
+    return _classify(values)[0]
+
+
 def record_observations(
     actor: Any,
     values: Iterable[Value],
@@ -82,30 +124,14 @@ def record_observations(
     values = list(values)
     for item in values:
         parse_period(item.period, item.indicator.frequency)  # raises ValueError with what was expected
-    result = Recorded()
     now = timezone.now()
+    by = actor if getattr(actor, "pk", None) else None
     with transaction.atomic():
-        keys = {(v.indicator.pk, v.area.pk, v.period) for v in values}
-        current = {
-            (o.indicator_id, o.area_id, o.period): o
-            for o in Observation.objects.filter(
-                current=True, indicator__in={k[0] for k in keys}, period__in={k[2] for k in keys}
-            )
-            if (o.indicator_id, o.area_id, o.period) in keys
-        }
-        fresh, stale = [], []
-        for item in values:
-            before = current.get((item.indicator.pk, item.area.pk, item.period))
-            if before is not None and before.value == item.value and before.growth == item.growth:
-                result.unchanged += 1
-                continue
-            if before is None:
-                result.added += 1
-            else:
-                result.revised += 1
-                stale.append(before.pk)
-                result.revisions.append((item.indicator.code, item.area.code, item.period, before.value, item.value))
-            fresh.append(
+        result, fresh, stale = _classify(values)
+        for start in range(0, len(stale), 5000):
+            Observation.objects.filter(pk__in=stale[start : start + 5000]).update(current=False)
+        Observation.objects.bulk_create(
+            (
                 Observation(
                     indicator=item.indicator,
                     area=item.area,
@@ -116,11 +142,12 @@ def record_observations(
                     source=source,
                     batch=batch,
                     recorded_at=now,
-                    recorded_by=actor if getattr(actor, "pk", None) else None,
+                    recorded_by=by,
                 )
-            )
-        Observation.objects.filter(pk__in=stale).update(current=False)
-        Observation.objects.bulk_create(fresh, batch_size=2000)
+                for item in fresh
+            ),
+            batch_size=2000,
+        )
         audit.record(
             actor,
             "observations.recorded",
@@ -131,3 +158,7 @@ def record_observations(
             object_repr=batch or source,
         )
     return result
+
+
+def save_import_profile(actor: Any, data: Mapping[str, Any], profile: ImportProfile | None = None) -> ImportProfile:
+    return save_model(actor, profile or ImportProfile(), data, fields=("name", "shape", "mapping", "notes"))
