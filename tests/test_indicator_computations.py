@@ -97,6 +97,9 @@ def test_catch_up_growth_single_periods_and_growth():
     ytd = {"2025-01": 10.0, "2025-02": 25.0, "2025-03": None, "2025-04": 60.0, "2026-01": 12.0}
     assert single_periods(ytd) == {"2025-01": 10.0, "2025-02": 15.0, "2025-03": None, "2025-04": None, "2026-01": 12.0}
     assert single_periods({"2025-Q1": 5.0, "2025-Q2": 11.0}) == {"2025-Q1": 5.0, "2025-Q2": 6.0}
+    # 1-2月 published together: no January in the year, so February's figure covers both months
+    assert single_periods({"2025-02": 20.0, "2025-03": 31.0}) == {"2025-02": 20.0, "2025-03": 11.0}
+    assert single_periods({"2025-01": None, "2025-02": 20.0}) == {"2025-01": None, "2025-02": None}
     assert growth(110, 100) == pytest.approx(10) and growth(110, 100, published=7.6) == 7.6
     assert growth(None, 100) is None and growth(110, 0) is None
 

@@ -7,6 +7,7 @@ polarity. An area whose value is None is listed but not ranked.
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,13 +56,18 @@ def gaps(values: Mapping[str, float | None], higher_is_better: bool = True) -> d
     sign = 1 if higher_is_better else -1
     best = max(known) if higher_is_better else min(known)
     mean, median = statistics.fmean(known), statistics.median(known)
+    ascending = sorted(set(known))  # the nearest better value by bisection: a 3,000-area group stays fast
     result: dict[str, Gaps | None] = {}
     for area, v in values.items():
         if v is None:
             result[area] = None
             continue
-        better = [x for x in known if sign * (x - v) > 0]
-        nearest = (min(better) if higher_is_better else max(better)) if better else None
+        if higher_is_better:
+            index = bisect.bisect_right(ascending, v)
+            nearest = ascending[index] if index < len(ascending) else None
+        else:
+            index = bisect.bisect_left(ascending, v)
+            nearest = ascending[index - 1] if index > 0 else None
         result[area] = Gaps(
             to_leader=sign * (best - v),
             to_next=sign * (nearest - v) if nearest is not None else None,
@@ -82,10 +88,13 @@ def catch_up_growth(own_value: float, above_value: float, above_growth: float) -
 def single_periods(ytd: Mapping[str, float | None]) -> dict[str, float | None]:
     """Single-period values from a year-to-date series keyed by period (2025-03, 2025-Q2): the first period
     of a year is its year-to-date value; a later one is ytd(p) − ytd(p − 1) within the year, None when
-    either is missing."""
+    either is missing. January and February are often published together as February's figure (1-2月):
+    when a year's series has no January at all, February counts as the first period."""
     result: dict[str, float | None] = {}
     for period, value in ytd.items():
         previous = _previous_in_year(period)
+        if previous is not None and previous.endswith("-01") and previous not in ytd:
+            previous = None
         if value is None:
             result[period] = None
         elif previous is None:
