@@ -11,6 +11,7 @@ from bihuan.blueprint import api as blueprint_api
 from bihuan.blueprint import views as blueprint_views
 from bihuan.core import api as core_api
 from bihuan.core import views as core_views
+from bihuan.indicators import api as indicators_api
 from bihuan.org import api as org_api
 from bihuan.org import views as org_views
 from bihuan.supervision import api as supervision_api
@@ -30,6 +31,12 @@ router.register("extensions", supervision_api.ExtensionRequestViewSet, basename=
 router.register("notices", supervision_api.NoticeViewSet, basename="notice")
 router.register("comments", supervision_api.CommentViewSet, basename="comment")
 router.register("attachments", supervision_api.AttachmentViewSet, basename="attachment")
+router.register("indicators", indicators_api.IndicatorViewSet, basename="indicator")
+router.register("areas", indicators_api.AreaViewSet, basename="area")
+router.register("peer-groups", indicators_api.PeerGroupViewSet, basename="peer-group")
+router.register("targets", indicators_api.TargetViewSet, basename="target")
+router.register("observations", indicators_api.ObservationViewSet, basename="observation")
+router.register("league", indicators_api.LeagueViewSet, basename="league")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -122,8 +122,13 @@ def record_observations(
     event for the whole batch."""
     policy.require(actor, "import", Observation)
     values = list(values)
+    seen: set[tuple[int, int, str]] = set()
     for item in values:
         parse_period(item.period, item.indicator.frequency)  # raises ValueError with what was expected
+        key = (item.indicator.pk, item.area.pk, item.period)
+        if key in seen:
+            raise ValueError(f"{item.indicator.code} of {item.area.code} for {item.period} is given twice")
+        seen.add(key)
     now = timezone.now()
     by = actor if getattr(actor, "pk", None) else None
     with transaction.atomic():
