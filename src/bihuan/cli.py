@@ -20,7 +20,11 @@ Common commands:
   bihuan worker                send e-mails and webhooks queued by the app (keep it running)
   bihuan tick                  run the periodic jobs once (from cron or a systemd timer)
   bihuan import units FILE     create or update units from .xlsx or .csv (also users, tasks)
+  bihuan import observations FILE [--profile NAME] [--period P] [--dry-run]
+                               import statistics as the bureau published them
   bihuan export tasks FILE     write the key-task ledger (台账) as .xlsx
+  bihuan league ...            rank a peer group on an indicator for a period (table, csv or json)
+  bihuan check data            list implausible indicator figures (falls, gaps, outliers, copies)
   bihuan audit verify          check that nobody altered the audit log
   bihuan manage ...            any Django management command (migrate, createsuperuser, ...)
 
@@ -248,6 +252,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.kind == "divisions":
+        return _import_divisions(args)
+    if args.file is None:
+        print(f"bihuan import {args.kind}: name the file to import", file=sys.stderr)
+        return 2
+    if args.kind == "observations":
+        return _import_observations(args)
+    if args.profile or args.period:
+        print("bihuan import: --profile and --period are for observations", file=sys.stderr)
+        return 2
     _setup()
     from bihuan.core.importing import ImportFailed
     from bihuan.core.roles import SYSTEM
@@ -280,6 +294,91 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_problems(failure: Any) -> int:
+    print(f"Nothing was imported; {len(failure.errors)} problem(s):", file=sys.stderr)
+    for error in failure.errors:
+        print(f"  {error}", file=sys.stderr)
+    return 1
+
+
+def _import_divisions(args: argparse.Namespace) -> int:
+    _setup()
+    folder = Path(args.file) if args.file else None
+    if folder is not None and not folder.is_dir():
+        print(f"{args.file}: no such folder (it should hold provinces.csv, cities.csv and areas.csv)", file=sys.stderr)
+        return 2
+    _require_migrated()
+    from bihuan.core.importing import ImportFailed
+    from bihuan.core.roles import SYSTEM
+    from bihuan.indicators.divisions import load_divisions
+
+    started = time.monotonic()
+    try:
+        counts = load_divisions(SYSTEM, folder)
+    except ImportFailed as failure:
+        return _print_problems(failure)
+    summary = ", ".join(f"{number} {what}" for what, number in counts.items())
+    print(f"divisions: {summary} in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def _import_observations(args: argparse.Namespace) -> int:
+    """Statistics as published, long or wide; a large long CSV is streamed."""
+    _setup()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return 2
+    _require_migrated()
+    from bihuan.core.importing import ImportFailed
+    from bihuan.core.roles import SYSTEM
+    from bihuan.indicators import importers
+    from bihuan.indicators.models import ImportProfile
+
+    profile = None
+    if args.profile:
+        profile = ImportProfile.objects.filter(name=args.profile).first()
+        if profile is None:
+            known = ", ".join(ImportProfile.objects.values_list("name", flat=True)) or "none yet"
+            print(f"bihuan import: no import profile is named {args.profile!r} (known: {known})", file=sys.stderr)
+            return 2
+    started = time.monotonic()
+    try:
+        planned = _plan_observations(path, profile, args.period or "")
+        if not args.dry_run:
+            importers.apply(SYSTEM, planned, vintage=args.vintage, source=args.source or path.name)
+    except ImportFailed as failure:
+        return _print_problems(failure)
+    verb = "would be" if args.dry_run else "were"
+    seconds = time.monotonic() - started
+    print(
+        f"observations: {planned.added} {verb} added, {planned.revised} {verb} revised (earlier figures kept), "
+        f"{planned.unchanged} unchanged; {len(planned.values)} figures for {', '.join(planned.indicators[:8])}"
+        f"{' …' if len(planned.indicators) > 8 else ''} in {', '.join(planned.periods[:6])}"
+        f"{' …' if len(planned.periods) > 6 else ''} ({seconds:.1f}s)"
+        + (" (dry run: nothing written)" if args.dry_run else "")
+    )
+    for line in planned.skipped:
+        print(f"  {line}")
+    for code, area, period, before, after in planned.revisions[:20]:
+        print(f"  revised {code} {area} {period}: {before} → {after}")
+    return 0
+
+
+def _plan_observations(path: Path, profile: Any, period: str) -> Any:
+    from bihuan.core.roles import SYSTEM
+    from bihuan.indicators import importers
+
+    if path.suffix.lower() == ".csv" and (profile is None or profile.shape == "long"):
+        mapping = importers.Mapping.from_json(profile.mapping) if profile is not None else None
+        grid, mapping, values = importers.read_long_csv(path, mapping, period)
+        if values:
+            return importers.planned_from(SYSTEM, grid, values)
+    analysis = importers.analyse(path)
+    mapping = importers.mapping_for(analysis, profile) if profile is not None else analysis.mapping
+    return importers.plan(SYSTEM, analysis.grid, mapping, period)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     _setup()
     path = Path(args.file)
@@ -301,6 +400,82 @@ def cmd_export(args: argparse.Namespace) -> int:
     count = export_tasks(SYSTEM, str(path), year=args.year, unit=unit)
     print(f"{args.kind}: {count} written to {path} in {time.monotonic() - started:.1f}s")
     return 0
+
+
+def cmd_league(args: argparse.Namespace) -> int:
+    _setup()
+    _require_migrated()
+    from bihuan.indicators import league_output
+
+    try:
+        query = league_output.resolve(args.indicator, args.group, args.period, by=args.by, as_of=args.as_of)
+    except league_output.LeagueQueryError as problem:
+        print(f"bihuan league: {problem.message}", file=sys.stderr)
+        return 2
+    document = league_output.league_document(query)
+    if args.format == "json":
+        print(league_output.to_json(document))
+    elif args.format == "csv":
+        sys.stdout.write(league_output.to_csv(document["rows"]))
+    else:
+        sys.stdout.write(league_output.to_table(document))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit code 1 when a finding is an error, 0 when there are none (warnings are listed but pass), 2 for an
+    unknown indicator, area, group, check or period."""
+    _setup()
+    _require_migrated()
+    import csv
+    import json
+
+    from bihuan.indicators import quality
+    from bihuan.indicators.models import Area, Indicator, PeerGroup
+
+    chosen: dict[str, Any] = {}
+    for name, model, field in (("indicator", Indicator, "code"), ("area", Area, "code"), ("group", PeerGroup, "name")):
+        given = getattr(args, name)
+        chosen[name] = model.objects.filter(**{field: given}).first() if given else None
+        if given and chosen[name] is None:
+            print(f"bihuan check: there is no {name} with the {field} {given!r}", file=sys.stderr)
+            return 2
+    try:
+        checked = quality.check_data(
+            **chosen,
+            first=args.first,
+            last=args.last,
+            kinds=[args.kind] if args.kind else None,
+        )
+    except ValueError as problem:
+        print(f"bihuan check: {problem}", file=sys.stderr)
+        return 2
+    counts = {quality.ERROR: 0, quality.WARNING: 0}
+    as_json, writer = [], csv.writer(sys.stdout) if args.format == "csv" else None
+    if writer:
+        writer.writerow(["severity", "kind", "indicator", "area", "area_name", "period", "observations", "message"])
+    for finding in checked.findings:
+        counts[finding.severity] += 1
+        name = checked.areas.get(finding.area, finding.area)
+        if writer:
+            ids = " ".join(map(str, finding.observations))
+            row = finding.severity, finding.kind, finding.indicator, finding.area, name, finding.period, ids
+            writer.writerow([*row, finding.message])
+        elif args.format == "json":
+            as_json.append({**finding.as_dict(), "area_name": name})
+        else:
+            print(
+                f"{finding.severity:<8} {finding.kind:<16} {finding.indicator:<14} {_pad(name, 10)} "
+                f"{finding.period:<8} {finding.message}"
+            )
+    if args.format == "json":
+        print(json.dumps(as_json, ensure_ascii=False, indent=2))
+    summary = (
+        f"{len(checked.indicators)} indicator(s) checked: {counts[quality.ERROR]} error(s), "
+        f"{counts[quality.WARNING]} warning(s)"
+    )
+    print(summary, file=sys.stdout if args.format == "table" else sys.stderr)
+    return 1 if counts[quality.ERROR] else 0
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -397,18 +572,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import units, users or key tasks from .xlsx/.csv",
+        help="import units, users, key tasks, statistics or division codes",
         description=(
-            "Create or update units, users or key tasks from a spreadsheet (Chinese or English headers; download a "
+            "observations: statistics as published, a bureau's comparison table (areas down the side, indicators "
+            "across, merged headers, units such as 万元 converted) or a long table (area, period, indicator, value, "
+            "growth); the mapping is proposed from the headers or taken from --profile; figures that changed become a "
+            "new vintage and the earlier ones are kept. divisions: China's division codes as areas. "
+            "Units, users or key tasks from a spreadsheet (Chinese or English headers; download a "
             "template from the import page; an exported task ledger imports back). Units match on code, users on "
             "user name, tasks on year and number (a blank number gets the year's next one; new tasks are drafts). "
             "All rows are checked first; on any problem nothing is written and every problem is listed with its "
             "file, sheet, row and column. Exit code 1 on problems, 2 when the file does not exist."
         ),
     )
-    imp.add_argument("kind", choices=["units", "users", "tasks"], help="what the file holds")
-    imp.add_argument("file", help="the .xlsx or .csv file")
+    imp.add_argument(
+        "kind", choices=["units", "users", "tasks", "observations", "divisions"], help="what the file holds"
+    )
+    imp.add_argument(
+        "file",
+        nargs="?",
+        help="the .xlsx or .csv file (divisions: a folder with provinces.csv, cities.csv, areas.csv; default the "
+        "packaged 2023 edition)",
+    )
     imp.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
+    imp.add_argument("--profile", metavar="NAME", help="observations: read the table with this saved import profile")
+    imp.add_argument(
+        "--period", metavar="P", help="observations: the period when the title does not say (2023, 2025-Q3, 2025-10)"
+    )
+    imp.add_argument(
+        "--vintage", choices=["preliminary", "final"], default="preliminary", help="observations: default preliminary"
+    )
+    imp.add_argument("--source", help="observations: where the figures come from (default: the file name)")
     imp.set_defaults(func=cmd_import)
 
     export = sub.add_parser(
@@ -426,6 +620,55 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--year", type=int, metavar="Y", help="only the tasks of this year, e.g. 2025")
     export.add_argument("--unit", metavar="CODE", help="only the tasks this unit leads or takes part in (unit code)")
     export.set_defaults(func=cmd_export)
+
+    league = sub.add_parser(
+        "league",
+        help="rank a peer group on an indicator (table, csv, json)",
+        description=(
+            "Print the league table of a peer group for one indicator and period: rank (ties share the better rank; "
+            "areas without data are listed, not ranked), value, published growth, rank change against the previous "
+            "period, gaps to the leader, the next rank up, the mean and the median, first tier, and the catch-up "
+            "growth that reaches the next rank's level. JSON has every column for every area. Exit code 2 when the "
+            "indicator or group is unknown or the period does not fit the indicator's frequency."
+        ),
+    )
+    league.add_argument("--indicator", required=True, metavar="CODE", help="indicator code, e.g. gdp_growth")
+    league.add_argument("--group", required=True, metavar="NAME", help="peer group name (e.g. 山西11市) or id")
+    league.add_argument("--period", required=True, metavar="P", help="2023, 2025-Q3 or 2025-10 (its frequency)")
+    league.add_argument("--by", choices=["value", "growth"], default="value", help="rank by value (default) or growth")
+    league.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output (default table)")
+    league.add_argument(
+        "--as-of", metavar="DATETIME", help="the table as published then: 2024-05-01 (end of day) or 2024-05-01T12:00"
+    )
+    league.set_defaults(func=cmd_league)
+
+    check = sub.add_parser(
+        "check",
+        help="check indicator figures for implausible values",
+        description="Checks of the data; see `bihuan check data --help`.",
+    )
+    check_sub = check.add_subparsers(dest="check_command", metavar="WHAT", required=True)
+    data = check_sub.add_parser(
+        "data",
+        help="list implausible indicator figures",
+        description=(
+            "Check the current indicator figures, as the data-quality page does: year-to-date totals that fall "
+            "within a year, identical series of two areas (a copied row), values missing in a peer group, gaps in "
+            "an area's series, a value equal to the period before's, outliers against the peer group and against "
+            "the area's own history, and published growth far from the growth the levels imply. By default each "
+            "indicator's last 24 months, 8 quarters or 5 years. Exit code 1 when a finding is an error (a falling "
+            "year-to-date total, a copied row), 0 when there are only warnings or none, 2 for an unknown "
+            "indicator, area, group, check or period."
+        ),
+    )
+    data.add_argument("--indicator", metavar="CODE", help="only this indicator (its code, e.g. gdp)")
+    data.add_argument("--area", metavar="CODE", help="only findings about this area (its division code)")
+    data.add_argument("--group", metavar="NAME", help="compare within this peer group only (e.g. 山西11市)")
+    data.add_argument("--from", dest="first", metavar="P", help="first period checked: 2024, 2025-Q1 or 2025-01")
+    data.add_argument("--to", dest="last", metavar="P", help="last period checked (default: the latest with data)")
+    data.add_argument("--kind", metavar="KIND", help="one check only, e.g. ytd_fall, missing, peer_outlier")
+    data.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output (default table)")
+    data.set_defaults(func=cmd_check)
 
     manage = sub.add_parser(
         "manage",
