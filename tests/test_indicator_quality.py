@@ -169,6 +169,11 @@ def test_gaps_inside_an_area_series_only():
     assert found[1].observations == (data["A"]["2025-04"].pk,)  # no row for 2025-05: the one before
     assert quality.series_gaps(YTD, data, "2025-04", "2025-12") == found[1:]  # outside the window: not reported
     assert quality.series_gaps(YTD, data, "2025-01", "2025-12", skip={("A", "2025-03")}) == found[1:]
+    # 1-2月 published together as 2025-02: a series without any January misses none
+    joint = series({"A": {"2025-02": 2.0, "2025-03": 3.0, "2025-12": 9.0, "2026-02": 2.5, "2026-03": 3.5}})
+    assert [f.period for f in quality.series_gaps(YTD, joint, "2025-01", "2026-12")] == months_between(
+        "2025-04", "2025-11"
+    )
 
 
 # ---- duplicates --------------------------------------------------------------------------------------
@@ -542,3 +547,7 @@ def test_real_shanxi_figures_raise_no_error(shanxi):  # noqa: F811 (the imported
     """The real 2022–2023 GDP growth of the 11 cities: nothing wrong, and 临汾's 7.6% (the best) is no outlier."""
     found = list(quality.check_data(indicator=shanxi["growth"]).findings)
     assert [f for f in found if f.severity == "error" or f.kind in ("peer_outlier", "missing", "gap")] == []
+
+
+def months_between(first: str, last: str) -> list[str]:
+    return quality.period_range(first, last, "month")

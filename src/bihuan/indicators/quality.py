@@ -298,13 +298,16 @@ def series_gaps(
         known = [p.period for p in _known(points)]
         if len(known) < 2:
             continue
+        # January and February are often published together as 1-2月 (period YYYY-02): a series without any
+        # January has no January to miss
+        no_january = spec.frequency == "month" and not any(p.endswith("-01") for p in points)
         before = None
         for period in period_range(known[0], known[-1], spec.frequency):
             point = points.get(period)
             if point is not None and point.value is not None:
                 before = period
                 continue
-            if not _in(period, first, last) or (area, period) in skip:
+            if not _in(period, first, last) or (area, period) in skip or (no_january and period.endswith("-01")):
                 continue
             after = next(p for p in known if p > period)
             message = _("No value for %(period)s, though this area has one for %(before)s and for %(after)s.") % {
