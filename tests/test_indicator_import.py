@@ -326,7 +326,7 @@ def test_the_statistician_walks_through_upload_mapping_preview_and_apply(shanxi_
     assert data["col-C-1"] == "gdp:growth" and data["col-C-2"] == "gdp_growth:value" and data["area_column"] == "A"
     preview = client.post("/indicators/import/", {**data, "step": "preview"})
     assert preview.status_code == 200 and Observation.objects.count() == 0
-    assert "44 to add, 0 to revise" in preview.content.decode()
+    assert "将新增 44 个，修订 0 个" in preview.content.decode()
     applied = client.post(
         "/indicators/import/",
         {**data, "step": "apply", "vintage": "final", "source": "山西统计年鉴2024", "profile_name": "各市年报"},
@@ -399,3 +399,29 @@ def test_a_long_csv_is_streamed_from_the_command_line(shanxi_setup, tmp_path, ca
         main(["import", "observations", str(path)])
     assert done.value.code == 0 and "34 were added" in capsys.readouterr().out
     assert Observation.objects.get(period="2023").value == 3023
+
+
+def test_a_rounder_figure_is_no_revision_but_a_new_growth_is(shanxi_setup):
+    """The yearbook's 449.2358 printed as 449.2 by the bureau is the same figure; a growth published for the first
+    time revises the observation, keeping the more precise value; the preview shows both changes."""
+    from bihuan.indicators.models import Area
+    from bihuan.indicators.services import Value, record_observations, same_figure
+
+    revenue = shanxi_setup["budget_revenue"]
+    taiyuan, linfen = Area.objects.get(code="140100"), Area.objects.get(code="141000")
+    record_observations(
+        SYSTEM, [Value(revenue, taiyuan, "2023", 449.2358), Value(revenue, linfen, "2023", 198.9, -0.9)]
+    )
+    assert same_figure(449.2358, 449.2) and same_figure(2312.0, 2312) and not same_figure(449.2358, 449.3)
+    analysis = importers.analyse(WIDE)
+    for column in analysis.mapping.columns:
+        column.targets = [t for t in column.targets if t[0] == "budget_revenue"]
+    planned = importers.plan(SYSTEM, analysis.grid, analysis.mapping)
+    assert (planned.added, planned.revised, planned.unchanged) == (9, 1, 1)  # Linfen unchanged
+    [change] = planned.revisions
+    assert change[:2] == ("budget_revenue", "140100") and change.value_after == 449.2358
+    assert (change.growth_before, change.growth_after) == (None, 2.7)
+    importers.apply(SYSTEM, planned)
+    kept = Observation.objects.get(indicator=revenue, area=taiyuan, current=True)
+    assert (kept.value, kept.growth) == (449.2358, 2.7)
+    assert Observation.objects.filter(indicator=revenue, area=taiyuan).count() == 2

@@ -25,6 +25,14 @@ from bihuan.indicators.quality import Point, Spec
 from bihuan.indicators.services import Value, record_observations, save_area, save_indicator, save_peer_group
 from tests.test_indicators import shanxi  # noqa: F401  (the real Shanxi figures, loaded through the services)
 
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English here; pages follow the client's language cookie."""
+    with translation.override("en"):
+        yield
+
+
 YTD = Spec("output", "month", "ytd", "亿元")
 YTD_RATE = Spec("output_growth", "month", "ytd", "%")
 LEVEL = Spec("gdp", "year", "level", "亿元")
@@ -387,7 +395,7 @@ def test_page_lists_findings_with_links(world, people, login):
     assert len(response.context["rows"]) == 3 and response.context["rows"][0][0][2].startswith("text-danger")
     filtered = client.get(reverse("data-quality"), {"kind": "missing"})
     assert filtered.context["rows"] == [] and filtered.context["total"] == 3  # the summary still counts all
-    assert "No findings" in filtered.content.decode()
+    assert "未发现问题" in filtered.content.decode() and 'id="no-findings"' in filtered.content.decode()
 
 
 def test_page_speaks_the_users_language(world, people, login):

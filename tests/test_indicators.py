@@ -140,3 +140,27 @@ def test_growth_ranks_follow_the_polarity(shanxi):
     by_growth = league_table(jobless, shanxi["group"], "2023", by="growth")
     assert [r.area for r in by_value[:2]] == ["临汾", "太原"] and [r.area for r in by_growth[:2]] == ["临汾", "太原"]
     assert by_value[2].rank is None  # the other nine have no figure: listed, not ranked
+
+
+def test_league_by_growth_derives_nominal_growth_where_none_was_published(shanxi):
+    """Real yearbook GDP levels come without a published growth: ranked by growth, each city's nominal growth
+    2022→2023 is computed from its levels, marked as derived; a published growth is preferred."""
+    gdp = save_indicator(SYSTEM, {"code": "gdp", "name": "地区生产总值", "unit": "亿元", "frequency": "year"})
+    with open(SHANXI, encoding="utf-8") as handle:
+        levels = {
+            (r["area_code"], r["year"]): float(r["value"])
+            for r in csv.DictReader(handle)
+            if r["indicator_code"] == "gdp" and r["year"] in ("2021", "2022", "2023")
+        }
+    cities = shanxi["cities"]
+    record_observations(SYSTEM, [Value(gdp, cities[code], year, value) for (code, year), value in levels.items()])
+    expected = {code: (levels[(code, "2023")] / levels[(code, "2022")] - 1) * 100 for code in cities}
+    table = league_table(gdp, shanxi["group"], "2023", by="growth")
+    assert all(r.growth_derived for r in table)
+    assert {r.area_code: r.growth for r in table} == pytest.approx(expected)
+    ordered = sorted(expected, key=lambda code: -expected[code])
+    assert [r.area_code for r in table] == ordered and table[0].rank == 1
+    assert all(r.rank_change is not None for r in table)  # 2022's ranks came from 2021→2022 growth
+    record_observations(SYSTEM, [Value(gdp, cities["141000"], "2023", levels[("141000", "2023")], 5.0)])
+    linfen = next(r for r in league_table(gdp, shanxi["group"], "2023", by="growth") if r.area_code == "141000")
+    assert (linfen.growth, linfen.growth_derived) == (5.0, False)

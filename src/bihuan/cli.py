@@ -360,8 +360,13 @@ def _import_observations(args: argparse.Namespace) -> int:
     )
     for line in planned.skipped:
         print(f"  {line}")
-    for code, area, period, before, after in planned.revisions[:20]:
-        print(f"  revised {code} {area} {period}: {before} → {after}")
+    for change in planned.revisions[:20]:
+        print(
+            f"  revised {change.indicator} {change.area} {change.period}: value {change.value_before} → "
+            f"{change.value_after}, growth {change.growth_before} → {change.growth_after}"
+        )
+    if len(planned.revisions) > 20:
+        print(f"  … and {len(planned.revisions) - 20} more revisions")
     return 0
 
 

@@ -245,6 +245,8 @@ BIHUAN = {
         "grace_days": int(os.environ.get("BIHUAN_REPORT_GRACE_DAYS", "3")),
         "behind_margin": int(os.environ.get("BIHUAN_BEHIND_MARGIN", "20")),
     },
+    # Our city on the indicator pages: an area's division code (e.g. 141000); empty = the root unit's code
+    "HOME_AREA": os.environ.get("BIHUAN_HOME_AREA", "").strip(),
 }
 BIHUAN_BASE_URL = os.environ.get("BIHUAN_BASE_URL", "")  # for links in e-mails, e.g. https://bihuan.example.gov.cn
 

@@ -18,6 +18,7 @@ NAV = (
     (_("My work"), "my-work", "check2-square", None),
     (_("Key tasks"), "task-list", "list-check", None),
     (_("Statistics"), "task-statistics", "bar-chart", None),
+    (_("Indicators"), "indicator-dashboard", "graph-up", None),
     (_("Units"), "unit-list", "diagram-3", None),
     (_("Plates"), "group-list", "grid-3x3-gap", None),
     (_("People"), "user-list", "people", None),

@@ -102,6 +102,7 @@ def _form_context(analysis: importers.Analysis, mapping: Mapping) -> dict[str, A
 def observation_import(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "import", Observation)
     context: dict[str, Any] = {
+        "can_import": True,  # the sub-navigation's Import tab
         "profiles": ImportProfile.objects.all(),
         "vintages": Vintage.choices,
         "max_mb": round(settings.BIHUAN["IMPORT_MAX_BYTES"] / 2**20),

@@ -411,7 +411,7 @@ class Planned:
     added: int = 0
     revised: int = 0
     unchanged: int = 0
-    revisions: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
+    revisions: list[services.Revision] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     indicators: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # rows left out on purpose (a total row without its area)

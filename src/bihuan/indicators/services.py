@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -64,7 +64,7 @@ class Recorded:
     added: int = 0
     revised: int = 0
     unchanged: int = 0
-    revisions: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)
 
 
 def _current_of(values: Sequence[Value]) -> dict[tuple[int, int, str], Observation]:
@@ -83,23 +83,66 @@ def _current_of(values: Sequence[Value]) -> dict[tuple[int, int, str], Observati
     return current
 
 
+class Revision(NamedTuple):
+    indicator: str
+    area: str
+    area_name: str
+    period: str
+    value_before: float | None
+    value_after: float | None
+    growth_before: float | None
+    growth_after: float | None
+
+
+def _decimals(number: float) -> int:
+    """The decimals a figure was published with: 449.2 → 1, 5574.0 → 0."""
+    text = repr(float(number))
+    if "e" in text or "." not in text:
+        return 0
+    return len(text.split(".")[1].rstrip("0"))
+
+
+def same_figure(before: float | None, after: float | None) -> bool:
+    """Whether `after` is `before` as published at `after`'s precision: a bureau table printing 449.2 publishes
+    the same figure as the yearbook's 449.2358, so it is no revision (and the more precise figure is kept)."""
+    if before is None or after is None:
+        return before == after
+    return before == after or round(before, _decimals(after)) == after
+
+
 def _classify(values: Sequence[Value]) -> tuple[Recorded, list[Value], list[int]]:
-    """Which values are new, which revise a current one (and its id), which are unchanged."""
+    """Which values are new, which revise a current one (and its id), which are unchanged. A figure equal to the
+    current one at the precision it is published with leaves the value as it was."""
     result = Recorded()
     current = _current_of(values)
     fresh: list[Value] = []
     stale: list[int] = []
     for item in values:
         before = current.get((item.indicator.pk, item.area.pk, item.period))
-        if before is not None and before.value == item.value and before.growth == item.growth:
-            result.unchanged += 1
-            continue
         if before is None:
             result.added += 1
-        else:
-            result.revised += 1
-            stale.append(before.pk)
-            result.revisions.append((item.indicator.code, item.area.code, item.period, before.value, item.value))
+            fresh.append(item)
+            continue
+        same_value = same_figure(before.value, item.value)
+        if same_value and same_figure(before.growth, item.growth):
+            result.unchanged += 1
+            continue
+        if same_value:
+            item = Value(item.indicator, item.area, item.period, before.value, item.growth)
+        result.revised += 1
+        stale.append(before.pk)
+        result.revisions.append(
+            Revision(
+                item.indicator.code,
+                item.area.code,
+                item.area.short_name or item.area.name,
+                item.period,
+                before.value,
+                item.value,
+                before.growth,
+                item.growth,
+            )
+        )
         fresh.append(item)
     return result, fresh, stale
 
