@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from bihuan.core.roles import SYSTEM, Role
-from bihuan.indicators import selectors
+from bihuan.indicators import periods, selectors
 from bihuan.indicators.models import Observation
 from bihuan.indicators.services import (
     Value,
@@ -153,11 +153,16 @@ def test_our_city_is_the_root_unit_s_area_or_the_setting(world):
 
 
 def test_periods():
-    assert selectors.period_range("2024-11", "2025-02", "month") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+    assert periods.period_range("2024-11", "2025-02", "month") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+    assert periods.period_range("2024-11", "2025-02", "month", limit=2) == ["2025-01", "2025-02"]
     assert selectors.latest_not_after(["2025-Q2", "2025-Q3", "2025-Q4"], "2025-10") == "2025-Q3"
     assert selectors.latest_not_after(["2023", "2024", "2025"], "2025-10") == "2024"
     assert selectors.latest_not_after(["2024-12", "2025-01"], "2024") == "2024-12"
-    assert selectors.period_frequency("2023-13") is None and selectors.year_before("2025-Q3", "quarter") == "2024-Q3"
+    assert periods.frequency_of("2023-13") is None and periods.year_ago("2025-Q3", "quarter") == "2024-Q3"
+    assert (
+        periods.previous_period("2025-Q1", "quarter") == "2024-Q4"
+        and periods.next_period("2024-12", "month") == "2025-01"
+    )
 
 
 # ---- league table ----------------------------------------------------------------------------------

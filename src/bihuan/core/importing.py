@@ -181,8 +181,9 @@ def _sheet_oddities(data: bytes, path: str | None) -> tuple[list[str], set[tuple
         return merged, no_value
 
 
-def read_table(source: str | Path | BinaryIO, columns: Sequence[Column], filename: str | None = None) -> Table:
-    """Read the first sheet of an .xlsx or a .csv (UTF-8 or GB18030) into rows keyed by column key."""
+def read_sheet(source: str | Path | BinaryIO, filename: str | None = None) -> tuple[str, _Sheet]:
+    """The file's name and its first sheet (.xlsx) or its rows (.csv, UTF-8 or GB18030), checked for size and
+    readability; ImportFailed saying what is wrong."""
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else getattr(source, "name", "upload"))
     name = Path(str(name)).name
     fail = lambda message: ImportFailed([RowError(name, None, None, None, message)])  # noqa: E731
@@ -198,11 +199,10 @@ def read_table(source: str | Path | BinaryIO, columns: Sequence[Column], filenam
     suffix = Path(name).suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
-            sheet = _read_xlsx(data)
-        elif suffix in (".csv", ".txt", ""):
-            sheet = _Sheet(None, _read_csv(data))
-        else:
-            raise fail(_("expected a .xlsx or .csv file, got %(suffix)s") % {"suffix": suffix})
+            return name, _read_xlsx(data)
+        if suffix in (".csv", ".txt", ""):
+            return name, _Sheet(None, _read_csv(data))
+        raise fail(_("expected a .xlsx or .csv file, got %(suffix)s") % {"suffix": suffix})
     except ImportFailed:
         raise
     except Exception as exc:  # a broken workbook or CSV: say so instead of failing with a trace
@@ -210,6 +210,11 @@ def read_table(source: str | Path | BinaryIO, columns: Sequence[Column], filenam
             _("the file could not be read as %(kind)s (%(error)s)")
             % {"kind": "XLSX" if suffix != ".csv" else "CSV", "error": type(exc).__name__}
         ) from exc
+
+
+def read_table(source: str | Path | BinaryIO, columns: Sequence[Column], filename: str | None = None) -> Table:
+    """Read the first sheet of an .xlsx or a .csv (UTF-8 or GB18030) into rows keyed by column key."""
+    name, sheet = read_sheet(source, filename)
     return _to_table(name, sheet, columns)
 
 

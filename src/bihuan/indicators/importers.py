@@ -22,12 +22,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
-from bihuan.core.importing import ImportFailed, RowError, _read_csv, _read_xlsx, normalise_header
+from bihuan.core.importing import ImportFailed, RowError, normalise_header, read_sheet
 from bihuan.core.policy import policy
 from bihuan.indicators import parsing, services
 from bihuan.indicators.models import Area, ImportProfile, Indicator, Observation, Vintage
@@ -82,36 +81,7 @@ class Grid:
 
 
 def read_grid(source: str | Path | BinaryIO, filename: str | None = None) -> Grid:
-    name = Path(
-        str(filename or (source if isinstance(source, (str, Path)) else getattr(source, "name", "upload")))
-    ).name
-    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
-
-    def fail(message: str) -> ImportFailed:
-        return ImportFailed([RowError(name, None, None, None, message)])
-
-    limit = settings.BIHUAN["IMPORT_MAX_BYTES"]
-    if len(data) > limit:
-        raise fail(
-            _("the file is %(size)s MB; at most %(limit)s MB can be imported")
-            % {"size": round(len(data) / 2**20, 1), "limit": round(limit / 2**20, 1)}
-        )
-    if not data.strip():
-        raise fail(_("the file is empty"))
-    suffix = Path(name).suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
-            sheet = _read_xlsx(data)
-        elif suffix in (".csv", ".txt", ""):
-            return Grid(name, None, [list(r) for r in _read_csv(data)])
-        else:
-            raise fail(_("expected a .xlsx or .csv file, got %(suffix)s") % {"suffix": suffix})
-    except ImportFailed:
-        raise
-    except Exception as exc:  # a broken workbook: say so instead of failing with a trace
-        raise fail(
-            _("the file could not be read as %(kind)s (%(error)s)") % {"kind": "XLSX", "error": type(exc).__name__}
-        ) from exc
+    name, sheet = read_sheet(source, filename)
     grid = Grid(name, sheet.title, sheet.rows, no_value=sheet.no_value)
     for ref in sheet.merged:
         try:

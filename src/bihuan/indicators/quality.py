@@ -19,7 +19,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache, reduce
+from functools import reduce
 from itertools import groupby, pairwise
 from typing import Any, NamedTuple
 
@@ -29,7 +29,15 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from bihuan.indicators import computations
 from bihuan.indicators.models import Area, Indicator, Observation, PeerGroup
-from bihuan.indicators.periods import PATTERNS, parse_period
+from bihuan.indicators.periods import (
+    PARTS,
+    frequency_of,
+    parse_period,
+    period_index,
+    period_range,
+    shift,
+    year_ago,
+)
 
 ERROR, WARNING = "error", "warning"
 
@@ -80,49 +88,8 @@ MIN_SIGNIFICANT = 4
 #: Units of rates: their values are compared as they are, not by growth, and they may repeat or fall.
 RATE_UNITS = frozenset({"%", "％", "‰", "百分点", "pp", "percent"})
 
-PARTS = {"year": 1, "quarter": 4, "month": 12}
-
 
 # ---- periods -------------------------------------------------------------------------------------------
-
-
-# Cached: a check of millions of figures shifts the same few dozen periods over and over.
-@lru_cache(maxsize=8192)
-def period_index(text: str, frequency: str) -> int:
-    """A running number of the period, so periods can be counted and shifted: 2025-01 is one after 2024-12."""
-    year, part = parse_period(text, frequency)
-    return year * PARTS[frequency] + max(part, 1) - 1
-
-
-@lru_cache(maxsize=8192)
-def period_at(index: int, frequency: str) -> str:
-    year, part = divmod(index, PARTS[frequency])
-    if frequency == "year":
-        return str(year)
-    if frequency == "quarter":
-        return f"{year}-Q{part + 1}"
-    return f"{year}-{part + 1:02d}"
-
-
-@lru_cache(maxsize=65536)
-def shift(text: str, periods: int, frequency: str) -> str:
-    """The period `periods` later (earlier when negative): shift("2025-02", -3, "month") == "2024-11"."""
-    return period_at(period_index(text, frequency) + periods, frequency)
-
-
-def period_range(first: str, last: str, frequency: str) -> list[str]:
-    """Every period from first to last, both included (empty when first is after last)."""
-    start, end = period_index(first, frequency), period_index(last, frequency)
-    return [period_at(i, frequency) for i in range(start, end + 1)]
-
-
-def year_ago(text: str, frequency: str) -> str:
-    return shift(text, -PARTS[frequency], frequency)
-
-
-def frequency_of(text: str) -> str | None:
-    """Which kind of period the text is: 2023 a year, 2025-Q3 a quarter, 2025-10 a month; None for neither."""
-    return next((name for name, pattern in PATTERNS.items() if pattern.match(text.strip())), None)
 
 
 def bound(text: str, frequency: str, end: bool = False) -> str:

@@ -22,28 +22,11 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from bihuan.core.policy import policy
 from bihuan.core.tables import Col, rows_for_page, xlsx_response
-from bihuan.indicators import quality
+from bihuan.indicators import periods, quality
+from bihuan.indicators.forms import choice_field
 from bihuan.indicators.models import Area, Indicator, Observation, PeerGroup
 
 MAX_ROWS = 500  # findings listed on the page; the export has them all
-
-
-class Choice(forms.ChoiceField):
-    """A choice whose error names the value given, shortened (a query string can hold anything)."""
-
-    def validate(self, value: Any) -> None:
-        try:
-            super().validate(value)
-        except ValidationError as error:
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": Truncator(force_str(value)).chars(40)},
-            ) from error
-
-
-def _choice(choices: Sequence[tuple[str, Any]], message: Any) -> Choice:
-    return Choice(choices=[("", ""), *choices], required=False, error_messages={"invalid_choice": message})
 
 
 class QualityForm(forms.Form):
@@ -57,21 +40,21 @@ class QualityForm(forms.Form):
         super().__init__(data)
         self.indicators = {i.code: i for i in indicators}
         self.groups = {str(g.pk): g for g in groups}
-        self.fields["indicator"] = _choice(
+        self.fields["indicator"] = choice_field(
             [(code, i.label) for code, i in self.indicators.items()],
             gettext_lazy("There is no indicator with the code “%(value)s”."),
         )
-        self.fields["group"] = _choice(
+        self.fields["group"] = choice_field(
             [(pk, g.name) for pk, g in self.groups.items()], gettext_lazy("There is no peer group “%(value)s”.")
         )
-        self.fields["kind"] = _choice(
+        self.fields["kind"] = choice_field(
             [(kind, label) for kind, (label, _severity) in quality.KINDS.items()],
             gettext_lazy("There is no check “%(value)s”."),
         )
 
     def _period(self, name: str) -> str:
         value = self.cleaned_data[name].strip()
-        if value and quality.frequency_of(value) is None:
+        if value and periods.frequency_of(value) is None:
             raise ValidationError(
                 _("“%(period)s” is not a period: write a year, quarter or month such as 2023, 2025-Q3 or 2025-10."),
                 params={"period": Truncator(value).chars(20)},
@@ -215,7 +198,7 @@ def observation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = observation.indicator
     findings: list[quality.Finding] = []
     if observation.current:
-        first = quality.shift(observation.period, 1 - quality.WINDOW[indicator.frequency], indicator.frequency)
+        first = periods.shift(observation.period, 1 - quality.WINDOW[indicator.frequency], indicator.frequency)
         checked = quality.check_data(indicator=indicator, area=observation.area, first=first, last=observation.period)
         findings = [f for f in checked.findings if f.period == observation.period]
     versions = quality.vintages(observation)

@@ -18,7 +18,13 @@ from django.db.models import Q
 
 from bihuan.indicators import computations
 from bihuan.indicators.models import Area, Indicator, Kind, Observation, PeerGroup, Target
-from bihuan.indicators.periods import PATTERNS, parse_period, previous_period
+from bihuan.indicators.periods import (
+    frequency_of,
+    parse_period,
+    period_end,
+    previous_period,
+    year_ago,
+)
 
 SAMPLE_MARK = "示例数据"  # the demo's synthetic figures carry this in their source
 Membership = PeerGroup.areas.through
@@ -39,46 +45,6 @@ class LeagueRow:
 
 
 # ---- periods -------------------------------------------------------------------------------------
-
-
-def period_frequency(text: str) -> str | None:
-    """The frequency a period is written in (year, quarter, month), None when it is none of them."""
-    return next((frequency for frequency, pattern in PATTERNS.items() if pattern.match(text)), None)
-
-
-def period_end(text: str) -> tuple[int, int]:
-    """(year, month) of the last month of a period: 2024 → (2024, 12), 2025-Q3 → (2025, 9)."""
-    frequency = period_frequency(text)
-    if frequency is None:
-        raise ValueError(f"not a period: {text!r}")
-    year, part = parse_period(text, frequency)
-    return year, {"year": 12, "quarter": part * 3, "month": part}[frequency]
-
-
-def next_period(text: str, frequency: str) -> str:
-    year, part = parse_period(text, frequency)
-    if frequency == "year":
-        return str(year + 1)
-    if frequency == "quarter":
-        return f"{year + 1}-Q1" if part == 4 else f"{year}-Q{part + 1}"
-    return f"{year + 1}-01" if part == 12 else f"{year}-{part + 1:02d}"
-
-
-def year_before(text: str, frequency: str) -> str:
-    """The same period a year earlier: 2025-Q3 → 2024-Q3."""
-    year, _part = parse_period(text, frequency)
-    return f"{year - 1}{text[4:]}"
-
-
-def period_range(first: str, last: str, frequency: str, limit: int = 240) -> list[str]:
-    """Every period from `first` to `last` inclusive, oldest first, at most `limit` (the latest ones)."""
-    if parse_period(first, frequency) > parse_period(last, frequency):
-        return []
-    periods, current = [last], last
-    while current != first and len(periods) < limit:
-        current = previous_period(current, frequency)
-        periods.append(current)
-    return periods[::-1]
 
 
 def latest_not_after(periods: Iterable[str], cutoff: str) -> str | None:
@@ -214,11 +180,11 @@ def _derive_growth(
     missing = [pk for pk, (value, growth, _s) in figures.items() if growth is None and value is not None]
     if not missing:
         return set()
-    year_ago = _figures(indicator, group, year_before(period, indicator.frequency), as_of)
+    earlier = _figures(indicator, group, year_ago(period, indicator.frequency), as_of)
     derived = set()
     for pk in missing:
         value, _growth, source = figures[pk]
-        base = year_ago.get(pk, (None, None, ""))[0]
+        base = earlier.get(pk, (None, None, ""))[0]
         computed = computations.growth(value, base)
         if computed is not None:
             figures[pk] = (value, computed, source)
@@ -339,7 +305,7 @@ def _standing(
 
 def _by_recency(periods: Iterable[str]) -> list[str]:
     """Latest first; of periods ending in the same month, the finest first (2024-12, 2024-Q4, 2024)."""
-    return sorted(periods, key=lambda p: (period_end(p), FINENESS[period_frequency(p) or "year"]), reverse=True)
+    return sorted(periods, key=lambda p: (period_end(p), FINENESS[frequency_of(p) or "year"]), reverse=True)
 
 
 # ---- rank matrix ---------------------------------------------------------------------------------
@@ -568,7 +534,7 @@ def trends(
     """Value, growth and rank over the periods of each of `areas`; ranks within the group when one is given,
     else among the areas shown. One query for all figures (and those a year before, for nominal growth)."""
     frequency = indicator.frequency
-    wanted = list(periods) + [year_before(p, frequency) for p in periods]
+    wanted = list(periods) + [year_ago(p, frequency) for p in periods]
     rows = Observation.objects.filter(indicator=indicator, current=True, period__in=set(wanted)).order_by()
     if group is not None:
         rows = rows.filter(area__in=Membership.objects.filter(peergroup=group).values("area_id"))
@@ -584,7 +550,7 @@ def trends(
         value, published, _source = figures.get((area_id, period), (None, None, ""))
         if indicator.kind == Kind.RATE:  # a rate is a growth already: only a published figure means anything
             return published
-        before = figures.get((area_id, year_before(period, frequency)), (None, None, ""))[0]
+        before = figures.get((area_id, year_ago(period, frequency)), (None, None, ""))[0]
         return computations.growth(value, before, published)
 
     def measure(area_id: int, period: str) -> float | None:

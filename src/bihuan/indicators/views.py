@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from bihuan.core.policy import policy
 from bihuan.indicators import computations, selectors
+from bihuan.indicators import periods as periods_
+from bihuan.indicators.forms import choice_field
 from bihuan.indicators.models import Area, Indicator, Kind, Observation, PeerGroup
 from bihuan.indicators.periods import EXAMPLES, parse_period, previous_period
 
@@ -79,24 +81,6 @@ def period_hint(frequency: str) -> str:
 # ---- query parsing -------------------------------------------------------------------------------
 
 
-class Choice(forms.ChoiceField):
-    """A choice whose error names the value given (shortened: query strings can be anything)."""
-
-    def validate(self, value: Any) -> None:
-        try:
-            super().validate(value)
-        except ValidationError as error:
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": Truncator(force_str(value)).chars(40)},
-            ) from error
-
-
-def _choice(choices: Sequence[tuple[str, Any]], message: Any) -> Choice:
-    return Choice(choices=[("", ""), *choices], required=False, error_messages={"invalid_choice": message})
-
-
 def _period(value: str, frequency: str, label: str) -> str:
     try:
         parse_period(value, frequency)
@@ -123,14 +107,14 @@ class LeagueForm(forms.Form):
         super().__init__(data)
         self.indicators = {i.code: i for i in indicators}
         self.groups = {str(g.pk): g for g in groups}
-        self.fields["indicator"] = _choice(
+        self.fields["indicator"] = choice_field(
             [(code, i.label) for code, i in self.indicators.items()],
             gettext_lazy("There is no indicator with the code “%(value)s”."),
         )
-        self.fields["group"] = _choice(
+        self.fields["group"] = choice_field(
             [(pk, g.name) for pk, g in self.groups.items()], gettext_lazy("There is no peer group “%(value)s”.")
         )
-        self.fields["by"] = _choice(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
+        self.fields["by"] = choice_field(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -154,11 +138,11 @@ def _period_error(value: str) -> ValidationError:
 
 class MatrixForm(forms.Form):
     period = forms.CharField(required=False, max_length=10)
-    by = _choice(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
+    by = choice_field(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
 
     def clean_period(self) -> str:
         value = self.cleaned_data["period"]
-        if value and selectors.period_frequency(value) is None:
+        if value and periods_.frequency_of(value) is None:
             raise _period_error(value)
         return value
 
@@ -254,7 +238,7 @@ def league(request: HttpRequest) -> HttpResponse:
     if choice is None:  # no indicator or no group yet
         return render(request, "indicators/league.html", context)
     first, last = selectors.period_bounds(choice.indicator)
-    periods = selectors.period_range(first, last, choice.indicator.frequency)[::-1] if first and last else []
+    periods = periods_.period_range(first, last, choice.indicator.frequency, limit=240)[::-1] if first and last else []
     if choice.period and choice.period not in periods:
         periods.insert(0, choice.period)
     context["periods"] = periods
@@ -720,14 +704,14 @@ class TrendsForm(forms.Form):
         super().__init__(data)
         self.indicators = {i.code: i for i in indicators}
         self.groups = {str(g.pk): g for g in groups}
-        self.fields["indicator"] = _choice(
+        self.fields["indicator"] = choice_field(
             [(code, i.label) for code, i in self.indicators.items()],
             gettext_lazy("There is no indicator with the code “%(value)s”."),
         )
-        self.fields["group"] = _choice(
+        self.fields["group"] = choice_field(
             [(pk, g.name) for pk, g in self.groups.items()], gettext_lazy("There is no peer group “%(value)s”.")
         )
-        self.fields["by"] = _choice(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
+        self.fields["by"] = choice_field(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
         self.areas: dict[str, Area] = {}
 
     def clean(self) -> dict[str, Any]:
@@ -761,11 +745,11 @@ def _trend_periods(indicator: Indicator, start: str, end: str) -> tuple[list[str
     if not end:
         return [], None
     if not start:
-        periods = selectors.period_range(first or end, end, indicator.frequency, limit=SPANS[indicator.frequency])
+        periods = periods_.period_range(first or end, end, indicator.frequency, limit=SPANS[indicator.frequency])
         return periods, None
     if parse_period(start, indicator.frequency) > parse_period(end, indicator.frequency):
         return [], _("The first period comes after the last.")
-    periods = selectors.period_range(start, end, indicator.frequency)
+    periods = periods_.period_range(start, end, indicator.frequency)
     if periods[0] != start:
         return periods, _("Showing the last %(count)s periods only.") % {"count": len(periods)}
     return periods, None
