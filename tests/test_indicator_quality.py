@@ -559,3 +559,14 @@ def test_real_shanxi_figures_raise_no_error(shanxi):  # noqa: F811 (the imported
 
 def months_between(first: str, last: str) -> list[str]:
     return quality.period_range(first, last, "month")
+
+
+def test_a_persistent_outlier_is_one_finding_for_its_run():
+    """An area far from its peers for four months running, then again later: two findings, the first saying how
+    long it lasted."""
+    peers = {code: months("2025-01", [5.0, 5.2, 4.9, 5.1, 5.0, 5.3, 4.8, 5.0]) for code in "ABCDEF"}
+    peers["A"] = months("2025-01", [5.0, 24.0, 24.5, 23.8, 24.2, 5.1, 5.0, 25.0])
+    found = quality.run_checks(RATE, series(peers), {"G": set(peers)}, "2025-01", "2025-08", kinds=["peer_outlier"])
+    assert [(f.area, f.period) for f in found] == [("A", "2025-02"), ("A", "2025-08")]
+    assert found[0].message.endswith("The same holds through 2025-05.")
+    assert "holds through" not in found[1].message

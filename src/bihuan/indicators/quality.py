@@ -17,8 +17,8 @@ from __future__ import annotations
 import operator
 import statistics
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from itertools import groupby, pairwise
 from typing import Any, NamedTuple
@@ -526,14 +526,42 @@ def run_checks(
     if wanted("repeated"):
         found += repeated_values(spec, own, first, last)
     if wanted("peer_outlier"):
-        found += peer_outliers(spec, series, groups, first, last)
+        found += runs_collapsed(peer_outliers(spec, series, groups, first, last), spec.frequency)
     if wanted("history_outlier"):
-        found += history_outliers(spec, own, first, last)
+        found += runs_collapsed(history_outliers(spec, own, first, last), spec.frequency)
     if wanted("growth_mismatch"):
         found += growth_mismatches(spec, series, first, last)
     order = list(KINDS)
     found = [f for f in found if only is None or f.area == only]
     return sorted(found, key=lambda f: (f.severity != ERROR, order.index(f.kind), f.area, f.period))
+
+
+def runs_collapsed(findings: Sequence[Finding], frequency: str) -> list[Finding]:
+    """One finding for a run of consecutive periods in which an area stays an outlier: a persistent level is a
+    fact to confirm once, not a new error every month. The first period's finding stands, saying how long the
+    run lasts."""
+    result: list[Finding] = []
+    runs: dict[tuple[str, str], tuple[int, str]] = {}  # (kind, area) → (index in result, last period of the run)
+    for finding in sorted(findings, key=lambda f: (f.kind, f.area, f.period)):
+        key = (finding.kind, finding.area)
+        if key in runs and shift(runs[key][1], 1, frequency) == finding.period:
+            runs[key] = (runs[key][0], finding.period)
+            continue
+        if key in runs:
+            _close_run(result, runs[key])
+        runs[key] = (len(result), finding.period)
+        result.append(finding)
+    for run in runs.values():
+        _close_run(result, run)
+    return result
+
+
+def _close_run(result: list[Finding], run: tuple[int, str]) -> None:
+    index, last = run
+    finding = result[index]
+    if last != finding.period:
+        more = _(" The same holds through %(last)s.") % {"last": last}
+        result[index] = replace(finding, message=finding.message + more)
 
 
 # ---- the read ------------------------------------------------------------------------------------------
