@@ -33,6 +33,7 @@ COLUMNS = (
     ("area", pgettext_lazy("league table", "Area")),
     ("value", pgettext_lazy("league table", "Value")),
     ("growth", pgettext_lazy("league table", "Growth %")),
+    ("growth_derived", pgettext_lazy("league table", "Growth from levels")),
     ("rank_change", pgettext_lazy("league table", "Rank change")),
     ("gap_to_leader", pgettext_lazy("league table", "To leader")),
     ("gap_to_next", pgettext_lazy("league table", "To next")),
@@ -172,6 +173,7 @@ def league_rows(query: LeagueQuery) -> list[dict[str, Any]]:
             "area": row.area,
             "value": row.value,
             "growth": row.growth,
+            "growth_derived": row.growth_derived,
             "rank_change": row.rank_change,
             "gap_to_leader": _clean(row.gaps.to_leader) if row.gaps else None,
             "gap_to_next": _clean(row.gaps.to_next) if row.gaps else None,
@@ -223,7 +225,7 @@ def _width(text: str) -> int:
 def _cell(key: str, value: Any, decimals: int) -> str:
     if value is None:
         return "-"
-    if key == "first_tier":
+    if key in ("first_tier", "growth_derived"):
         return "✓" if value else ""
     if key == "rank_change":
         return f"↑{value}" if value > 0 else f"↓{-value}" if value < 0 else "="
