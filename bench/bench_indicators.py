@@ -148,6 +148,7 @@ def _insert(connection, postgres: bool, indicator_ids, area_ids, periods) -> int
                         buffer = io.StringIO()
                 copy.write(buffer.getvalue())
         else:
+            cursor.execute("PRAGMA cache_size=-1000000")  # 1 GB while generating; the app's own setting after
             batch = []
             sql = f"INSERT INTO indicators_observation ({columns}) VALUES (?, ?, ?, ?, ?, 'final', 'bench', '', ?, 1)"
             text = stamp.isoformat(sep=" ")
@@ -159,6 +160,8 @@ def _insert(connection, postgres: bool, indicator_ids, area_ids, periods) -> int
                     batch = []
             cursor.executemany(sql.replace("?", "%s"), batch)
             count += len(batch)
+    if not postgres:
+        connection.close()  # the next connection has the app's settings
     return count
 
 

@@ -425,3 +425,36 @@ def test_a_rounder_figure_is_no_revision_but_a_new_growth_is(shanxi_setup):
     kept = Observation.objects.get(indicator=revenue, area=taiyuan, current=True)
     assert (kept.value, kept.growth) == (449.2358, 2.7)
     assert Observation.objects.filter(indicator=revenue, area=taiyuan).count() == 2
+
+
+def test_a_figure_not_given_leaves_the_published_one(shanxi_setup):
+    """A table with only growth columns adds growth and keeps the values; a blank cell erases nothing."""
+    from bihuan.indicators.models import Area
+    from bihuan.indicators.services import Value, record_observations
+
+    gdp, linfen = shanxi_setup["gdp"], Area.objects.get(code="141000")
+    record_observations(SYSTEM, [Value(gdp, linfen, "2023", 2312.0)])
+    result = record_observations(SYSTEM, [Value(gdp, linfen, "2023", None, 7.6)])
+    assert (result.added, result.revised, result.unchanged) == (0, 1, 0)
+    current = Observation.objects.get(indicator=gdp, area=linfen, current=True)
+    assert (current.value, current.growth) == (2312.0, 7.6)
+    again = record_observations(SYSTEM, [Value(gdp, linfen, "2023", 2312.0, None)])
+    assert (again.revised, again.unchanged) == (0, 1)
+
+
+def test_a_sheet_longer_than_the_limit_is_refused_not_cut(shanxi_setup, settings):
+    settings.BIHUAN = {**settings.BIHUAN, "IMPORT_MAX_ROWS": 5}
+    rows = [("临汾", str(i), "1", "2") for i in range(60)]
+    with pytest.raises(ImportFailed) as failure:
+        importers.analyse(bureau_table(rows=rows), "long.xlsx")
+    assert "more than 5 rows" in problems(failure)[0]
+
+
+def test_divisions_dry_run_writes_nothing(db, capsys):
+    from bihuan.cli import main
+    from bihuan.indicators.models import Area
+
+    with pytest.raises(SystemExit) as done:
+        main(["import", "divisions", "--dry-run"])
+    assert done.value.code == 0 and "dry run: nothing written" in capsys.readouterr().out
+    assert Area.objects.count() == 0 and AuditEvent.objects.count() == 0

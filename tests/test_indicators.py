@@ -161,6 +161,13 @@ def test_league_by_growth_derives_nominal_growth_where_none_was_published(shanxi
     ordered = sorted(expected, key=lambda code: -expected[code])
     assert [r.area_code for r in table] == ordered and table[0].rank == 1
     assert all(r.rank_change is not None for r in table)  # 2022's ranks came from 2021→2022 growth
+    # the rank matrix and the dashboard rank by growth alike
+    from bihuan.indicators.selectors import standings
+
+    placed = standings(cities["141000"], {gdp: "2023"}, [shanxi["group"]], ("value", "growth"))
+    linfen_row = next(r for r in table if r.area_code == "141000")
+    assert placed[gdp.pk, shanxi["group"].pk, "growth"].rank == linfen_row.rank
+    assert placed[gdp.pk, shanxi["group"].pk, "growth"].change == linfen_row.rank_change
     record_observations(SYSTEM, [Value(gdp, cities["141000"], "2023", levels[("141000", "2023")], 5.0)])
     linfen = next(r for r in league_table(gdp, shanxi["group"], "2023", by="growth") if r.area_code == "141000")
     assert (linfen.growth, linfen.growth_derived) == (5.0, False)

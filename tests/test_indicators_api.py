@@ -221,6 +221,8 @@ def test_batches_add_revise_and_keep_every_vintage(people, shanxi, login):
     as_published = rows_of(office, f"area=141000&period=2024&as_of={quote(published.isoformat())}")
     assert [(r["value"], r["source"]) for r in as_published] == [(5.0, "统计公报")]
     assert rows_of(office, "period=2024&as_of=2000-01-01T00:00:00Z") == []
+    today = timezone.localdate().isoformat()  # a bare date: as published by the end of that day, as /league/ reads it
+    assert [r["value"] for r in rows_of(office, f"area=141000&period=2024&as_of={today}")] == [5.4]
     old = every[1]["id"]
     assert office.get(f"/api/v1/observations/{old}/").json()["value"] == 5.0  # superseded, still addressable
 

@@ -308,17 +308,22 @@ def _import_divisions(args: argparse.Namespace) -> int:
         print(f"{args.file}: no such folder (it should hold provinces.csv, cities.csv and areas.csv)", file=sys.stderr)
         return 2
     _require_migrated()
+    from django.db import transaction
+
     from bihuan.core.importing import ImportFailed
     from bihuan.core.roles import SYSTEM
     from bihuan.indicators.divisions import load_divisions
 
     started = time.monotonic()
     try:
-        counts = load_divisions(SYSTEM, folder)
+        with transaction.atomic():
+            counts = load_divisions(SYSTEM, folder)
+            transaction.set_rollback(args.dry_run)  # a dry run checks and counts, then writes nothing
     except ImportFailed as failure:
         return _print_problems(failure)
     summary = ", ".join(f"{number} {what}" for what, number in counts.items())
-    print(f"divisions: {summary} in {time.monotonic() - started:.1f}s")
+    dry = " (dry run: nothing written)" if args.dry_run else ""
+    print(f"divisions: {summary} in {time.monotonic() - started:.1f}s{dry}")
     return 0
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from bihuan.indicators import api_selectors
+from bihuan.indicators.league_output import parse_as_of
 from bihuan.indicators.models import Area, Frequency, Indicator, Kind, Observation, PeerGroup, Target, Vintage
 
 
@@ -87,7 +88,10 @@ class ObservationFilter(django_filters.FilterSet):
     as_of = django_filters.IsoDateTimeFilter(
         label=_("as published on"),
         method="keep_moment",
-        help_text=_("The values as they stood at this date and time (every vintage recorded by then, the last one)."),
+        help_text=_(
+            "The values as they stood at this date and time (every vintage recorded by then, the last one); a bare "
+            "date means the end of that day."
+        ),
     )
 
     class Meta:
@@ -103,6 +107,9 @@ class ObservationFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
         as_of, current = self.form.cleaned_data.get("as_of"), self.form.cleaned_data.get("current")
+        raw = str(self.data.get("as_of", "")).strip()
+        if as_of and len(raw) == 10:  # a bare date: as published on that day, as /league/ and the CLI read it
+            as_of = parse_as_of(raw)
         if as_of:
             return api_selectors.published_as_of(queryset, as_of)
         if current == "all":

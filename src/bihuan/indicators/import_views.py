@@ -131,6 +131,7 @@ def observation_import(request: HttpRequest) -> HttpResponse:
         return render(request, "indicators/import.html", context, status=400)
     if step == "upload":
         return _mapping_step(request, context, analysis)
+    context["profile"] = ImportProfile.objects.filter(pk=request.POST.get("profile") or None).first()
     try:
         mapping = _mapping_from_post(request.POST, analysis)
     except (KeyError, ValueError):
@@ -156,7 +157,7 @@ def _mapping_step(request: HttpRequest, context: dict[str, Any], analysis: impor
     profile = ImportProfile.objects.filter(pk=request.POST.get("profile") or None).first()
     if profile is not None:
         mapping = importers.mapping_for(analysis, profile)
-        context["profile"] = profile
+        context["profile"] = profile  # carried through the steps, so the preview offers to update it
     if request.POST.get("period", "").strip():
         mapping.period = request.POST["period"].strip()[:40]
     context.update(_form_context(analysis, mapping))

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
@@ -82,6 +83,12 @@ class Grid:
 
 def read_grid(source: str | Path | BinaryIO, filename: str | None = None) -> Grid:
     name, sheet = read_sheet(source, filename)
+    limit = settings.BIHUAN["IMPORT_MAX_ROWS"]
+    if len(sheet.rows) > limit:  # the reader stops a little after the limit: never import a cut table
+        message = _(
+            "more than %(limit)s rows; split the file, or import a long .csv with `bihuan import observations`"
+        ) % {"limit": limit}
+        raise ImportFailed([RowError(name, sheet.title, None, None, message)])
     grid = Grid(name, sheet.title, sheet.rows, no_value=sheet.no_value)
     for ref in sheet.merged:
         try:

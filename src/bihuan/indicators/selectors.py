@@ -265,10 +265,13 @@ def standings(
     members: dict[int, list[int]] = defaultdict(list)
     for group_id, area_id in Membership.objects.filter(peergroup__in=groups).values_list("peergroup_id", "area_id"):
         members[group_id].append(area_id)
+    derive = "growth" in measures  # growth not published: nominal growth from the levels a year apart
     pairs = Q()
     for indicator, period in wanted.items():
-        before = previous_period(period, indicator.frequency)
-        pairs |= Q(indicator=indicator, period=period) | Q(indicator=indicator, period=before)
+        needed = [period, previous_period(period, indicator.frequency)]
+        if derive and indicator.kind != Kind.RATE:
+            needed += [year_ago(p, indicator.frequency) for p in needed]
+        pairs |= Q(indicator=indicator, period__in=needed)
     in_groups = Membership.objects.filter(peergroup__in=groups).values("area_id")
     figures: dict[tuple[int, str], dict[int, tuple[float | None, float | None]]] = defaultdict(dict)
     rows = Observation.objects.filter(pairs, current=True, area__in=in_groups).order_by()
@@ -276,6 +279,8 @@ def standings(
         "indicator_id", "period", "area_id", "value", "growth"
     ):
         figures[indicator_id, period][area_id] = (value, growth)
+    if derive:
+        _derive_growths(wanted, figures)
     result = {}
     for indicator, period in wanted.items():
         now, before = figures[indicator.pk, period], figures[indicator.pk, previous_period(period, indicator.frequency)]
@@ -286,6 +291,19 @@ def standings(
                     area.pk, group, period, indicator.higher_is_better, index, members[group.pk], now, before
                 )
     return result
+
+
+def _derive_growths(wanted: dict[Indicator, str], figures: dict[tuple[int, str], dict[int, tuple]]) -> None:
+    """Fill in growth where only levels were published, as league_table does, so every page ranks alike."""
+    for indicator, period in wanted.items():
+        if indicator.kind == Kind.RATE:
+            continue
+        for p in (period, previous_period(period, indicator.frequency)):
+            base = figures.get((indicator.pk, year_ago(p, indicator.frequency)), {})
+            now = figures.get((indicator.pk, p), {})
+            for area_id, (value, growth) in list(now.items()):
+                if growth is None and value is not None:
+                    now[area_id] = (value, computations.growth(value, base.get(area_id, (None, None))[0]))
 
 
 def _standing(
@@ -435,6 +453,9 @@ def dashboard(area: Area | None) -> Dashboard:
         period = latest.get(indicator)
         figures = own.get(indicator.pk, {})
         value, growth, source = figures[period] if period else (None, None, "")
+        if growth is None and value is not None and indicator.kind != Kind.RATE:
+            base = figures.get(year_ago(period, indicator.frequency), (None,))[0]
+            growth = computations.growth(value, base)  # none published: nominal, from the levels
         year = period_end(period)[0] if period else None
         target = next((t for t in targets[indicator.pk] if year is None or t.year >= year), None)
         cards.append(

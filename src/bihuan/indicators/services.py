@@ -112,7 +112,7 @@ def same_figure(before: float | None, after: float | None) -> bool:
 
 def _classify(values: Sequence[Value]) -> tuple[Recorded, list[Value], list[int]]:
     """Which values are new, which revise a current one (and its id), which are unchanged. A figure equal to the
-    current one at the precision it is published with leaves the value as it was."""
+    current one at the precision it is published with, or not given, leaves the current one as it was."""
     result = Recorded()
     current = _current_of(values)
     fresh: list[Value] = []
@@ -123,12 +123,14 @@ def _classify(values: Sequence[Value]) -> tuple[Recorded, list[Value], list[int]
             result.added += 1
             fresh.append(item)
             continue
-        same_value = same_figure(before.value, item.value)
-        if same_value and same_figure(before.growth, item.growth):
+        # A figure not given (a growth-only column, a blank cell) leaves the published one as it was: an import
+        # adds and revises figures, it never erases them.
+        value = before.value if item.value is None or same_figure(before.value, item.value) else item.value
+        growth = before.growth if item.growth is None or same_figure(before.growth, item.growth) else item.growth
+        if value == before.value and growth == before.growth:
             result.unchanged += 1
             continue
-        if same_value:
-            item = Value(item.indicator, item.area, item.period, before.value, item.growth)
+        item = Value(item.indicator, item.area, item.period, value, growth)
         result.revised += 1
         stale.append(before.pk)
         result.revisions.append(
@@ -161,8 +163,8 @@ def record_observations(
     vintage: str = Vintage.PRELIMINARY,
 ) -> Recorded:
     """Record published figures: a new (indicator, area, period) is added; a changed value or growth is a
-    new vintage and the earlier one is kept, no longer current; an equal one is left alone. One audit
-    event for the whole batch."""
+    new vintage and the earlier one is kept, no longer current; an equal one, or one not given (None), is left
+    alone. One audit event for the whole batch."""
     policy.require(actor, "import", Observation)
     values = list(values)
     seen: set[tuple[int, int, str]] = set()
