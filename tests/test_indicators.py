@@ -171,3 +171,14 @@ def test_league_by_growth_derives_nominal_growth_where_none_was_published(shanxi
     record_observations(SYSTEM, [Value(gdp, cities["141000"], "2023", levels[("141000", "2023")], 5.0)])
     linfen = next(r for r in league_table(gdp, shanxi["group"], "2023", by="growth") if r.area_code == "141000")
     assert (linfen.growth, linfen.growth_derived) == (5.0, False)
+
+
+def test_an_indicator_with_figures_keeps_its_code_and_frequency(shanxi):
+    growth = shanxi["growth"]
+    with pytest.raises(ValidationError) as refused:
+        save_indicator(SYSTEM, {"code": "gdp_g"}, growth)
+    assert "code" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        save_indicator(SYSTEM, {"frequency": "month"}, growth)
+    renamed = save_indicator(SYSTEM, {"name": "GDP 增速"}, growth)
+    assert renamed.name == "GDP 增速" and renamed.code == "gdp_growth"

@@ -36,7 +36,7 @@ class Indicator(TimeStampedModel):
     category = models.ForeignKey(
         Category, verbose_name=_("work category"), null=True, blank=True, on_delete=models.PROTECT
     )
-    source = models.CharField(_("source"), max_length=200, blank=True)
+    source = models.CharField(pgettext_lazy("indicator", "source"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     headline = models.BooleanField(_("headline indicator"), default=False)
     sort_order = models.IntegerField(_("order"), default=0)
@@ -117,7 +117,7 @@ class Observation(models.Model):
     value = models.FloatField(_("value"), null=True, blank=True)
     growth = models.FloatField(_("published growth %"), null=True, blank=True)
     vintage = models.CharField(_("vintage"), max_length=12, choices=Vintage.choices, default=Vintage.PRELIMINARY)
-    source = models.CharField(_("source"), max_length=200, blank=True)
+    source = models.CharField(pgettext_lazy("indicator", "source"), max_length=200, blank=True)
     batch = models.CharField(_("import batch"), max_length=64, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), db_index=True)
     recorded_by = models.ForeignKey(

@@ -28,6 +28,16 @@ TARGET_FIELDS = ("indicator", "area", "year", "value", "baseline_year", "baselin
 
 
 def save_indicator(actor: Any, data: Mapping[str, Any], indicator: Indicator | None = None) -> Indicator:
+    """Create or change an indicator. Once it has figures its code and frequency stay: profiles, files and links
+    name it by its code, and its periods are written in its frequency."""
+    if indicator is not None and indicator.pk and Observation.objects.filter(indicator=indicator).exists():
+        locked = {
+            name: _("The indicator has recorded figures; its %(field)s can no longer change.") % {"field": label}
+            for name, label in (("code", _("code")), ("frequency", _("frequency")))
+            if name in data and data[name] != getattr(indicator, name)
+        }
+        if locked:
+            raise ValidationError(locked)
     return save_model(actor, indicator or Indicator(), data, fields=INDICATOR_FIELDS)
 
 
