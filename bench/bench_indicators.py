@@ -130,10 +130,12 @@ def _rows(indicator_ids: list[int], area_ids: list[int], periods: list[str]):
 
 
 def _insert(connection, postgres: bool, indicator_ids, area_ids, periods) -> int:
+    from django.db import transaction
+
     stamp = datetime(2026, 1, 1, tzinfo=UTC)
     count = 0
     columns = "indicator_id, area_id, period, value, growth, vintage, source, batch, recorded_at, current"
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:  # one transaction, not one per row
         if postgres:
             raw = cursor.cursor  # psycopg's own cursor, for COPY
             with raw.copy(f"COPY indicators_observation ({columns}) FROM STDIN") as copy:

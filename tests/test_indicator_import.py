@@ -458,3 +458,13 @@ def test_divisions_dry_run_writes_nothing(db, capsys):
         main(["import", "divisions", "--dry-run"])
     assert done.value.code == 0 and "dry run: nothing written" in capsys.readouterr().out
     assert Area.objects.count() == 0 and AuditEvent.objects.count() == 0
+
+
+def test_a_bad_growth_names_the_growth_column(shanxi_setup):
+    content = "地区,期别,指标,数值,增速\n临汾,2023,gdp,2312,七点六\n"
+    analysis = importers.analyse(io.BytesIO(content.encode()), "g.csv")
+    with pytest.raises(ImportFailed) as failure:
+        importers.plan(SYSTEM, analysis.grid, analysis.mapping)
+    assert problems(failure) == [
+        "g.csv, row 2, column E (增速): 七点六 is not a number; expected a figure such as 1,234.5, or — for none"
+    ]

@@ -37,6 +37,7 @@ VALUE, GROWTH = "value", "growth"
 MEASURES = (VALUE, GROWTH)
 TOTAL_WORDS = ("全省", "全市", "全国", "全区", "全县", "合计", "总计", "全盟", "全州")
 FOOTNOTE_STARTS = ("注", "说明", "资料来源", "数据来源", "备注", "附注", "note", "source", "*")
+FOOTNOTE_FIRST = frozenset("注说资数备附nNsS*＊")  # a cheap test before the full one, row by row
 #: Long-shape columns: key → the headers that name it (compared with normalise_header).
 LONG_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("代码", "区划代码", "地区代码", "行政区划代码", "area_code", "code", "division code"),
@@ -642,7 +643,7 @@ def _long_values(
         if not any(c not in (None, "") for c in cells):
             continue
         first = next(str(c).strip() for c in cells if c not in (None, ""))
-        if normalise_header(first).startswith(FOOTNOTE_STARTS[:6]):
+        if first[:1] in FOOTNOTE_FIRST and normalise_header(first).startswith(FOOTNOTE_STARTS[:6]):
             continue
         area_text = text(cells, "code") or text(cells, "area")
         if area_text not in area_cache:
@@ -670,7 +671,7 @@ def _long_values(
             )
             continue
         raw_period = text(cells, "period") or period
-        period_key = (raw_period, indicator.pk)
+        period_key = (raw_period, indicator.id)
         if period_key not in period_cache:
             period_cache[period_key] = _period_for(raw_period, indicator)
         resolved = period_cache[period_key]
@@ -678,7 +679,7 @@ def _long_values(
             error(row, "period", _period_problem(raw_period, indicator))
             continue
         unit = text(cells, "unit")
-        scale_key = (unit, indicator.pk)
+        scale_key = (unit, indicator.id)
         if scale_key not in scale_cache:
             scale_cache[scale_key] = parsing.unit_scale(unit, indicator.unit) if indicator.kind != "rate" else 1.0
         scale = scale_cache[scale_key]
@@ -690,18 +691,17 @@ def _long_values(
                 % {"unit": unit, "indicator": indicator.code, "target": indicator.unit},
             )
             continue
-        try:
-            value = parsing.parse_number(cell(cells, "value"))
-            growth = parsing.parse_number(cell(cells, "growth"))
-        except parsing.NumberError as problem:
-            error(
-                row,
-                "value",
-                _("%(text)s is not a number; expected a figure such as 1,234.5, or — for none")
-                % {"text": str(problem)[:40]},
-            )
+        figures = []
+        for measure in ("value", "growth"):
+            try:
+                figures.append(parsing.parse_number(cell(cells, measure)))
+            except parsing.NumberError as problem:
+                message = _("%(text)s is not a number; expected a figure such as 1,234.5, or — for none")
+                error(row, measure, message % {"text": str(problem)[:40]})
+        if len(figures) < 2:
             continue
-        key = (indicator.pk, area.pk, resolved)
+        value, growth = figures
+        key = (indicator.id, area.id, resolved)
         if key in seen:
             error(
                 row,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -190,23 +190,10 @@ def record_observations(
         result, fresh, stale = _classify(values)
         for start in range(0, len(stale), 5000):
             Observation.objects.filter(pk__in=stale[start : start + 5000]).update(current=False)
-        Observation.objects.bulk_create(
-            (
-                Observation(
-                    indicator=item.indicator,
-                    area=item.area,
-                    period=item.period,
-                    value=item.value,
-                    growth=item.growth,
-                    vintage=vintage,
-                    source=source,
-                    batch=batch,
-                    recorded_at=now,
-                    recorded_by=by,
-                )
-                for item in fresh
-            ),
-            batch_size=2000,
+        by_id = by.pk if by is not None else None
+        _insert_observations(
+            (i.indicator.pk, i.area.pk, i.period, i.value, i.growth, vintage, source, batch, now, by_id, True)
+            for i in fresh
         )
         audit.record(
             actor,
@@ -218,6 +205,37 @@ def record_observations(
             object_repr=batch or source,
         )
     return result
+
+
+OBSERVATION_COLUMNS = (
+    "indicator_id", "area_id", "period", "value", "growth", "vintage", "source", "batch", "recorded_at",
+    "recorded_by_id", "current",
+)  # fmt: skip
+
+
+def _insert_observations(rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert new observation rows in the caller's transaction: COPY on PostgreSQL, one prepared INSERT run over
+    all rows on SQLite. An import of a million figures spends its time here; building a model instance per
+    figure for bulk_create cost 20 times as much on SQLite, while the rows are plain values already checked."""
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in OBSERVATION_COLUMNS)
+    moment = OBSERVATION_COLUMNS.index("recorded_at")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(OBSERVATION_COLUMNS))
+        adapt = connection.ops.adapt_datetimefield_value
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append((*row[:moment], adapt(row[moment]), *row[moment + 1 :]))
+            if len(batch) == 50_000:
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch)
+                batch = []
+        if batch:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch)
 
 
 def save_import_profile(actor: Any, data: Mapping[str, Any], profile: ImportProfile | None = None) -> ImportProfile:
