@@ -216,3 +216,70 @@ def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path
         assert words in timeline, words
     for page in (clerk, head, office):
         page.context.close()
+
+
+@pytest.fixture
+def statistics_setup(transactional_db, make_user, own_unit, settings):
+    """The 11 Shanxi cities and four indicators; Linfen is our city; a statistician to import the bureau's table."""
+    import csv
+
+    from bihuan.core.roles import SYSTEM
+    from bihuan.indicators.services import save_area, save_indicator, save_peer_group
+    from tests.test_indicator_computations import SHANXI
+
+    settings.BIHUAN = {**settings.BIHUAN, "HOME_AREA": "141000"}
+    province = save_area(SYSTEM, {"code": "140000", "name": "山西省", "short_name": "山西", "level": "province"})
+    with open(SHANXI, encoding="utf-8") as handle:
+        names = sorted({(r["area_code"], r["area_name"]) for r in csv.DictReader(handle)})
+    cities = [
+        save_area(
+            SYSTEM, {"code": c, "name": n, "short_name": n.removesuffix("市"), "level": "city", "parent": province}
+        )
+        for c, n in names
+    ]
+    save_peer_group(SYSTEM, {"name": "山西11市"}, cities)
+    for code, name, unit, kind in [
+        ("gdp", "地区生产总值", "亿元", "level"),
+        ("gdp_growth", "地区生产总值增速", "%", "rate"),
+        ("budget_revenue", "一般公共预算收入", "亿元", "level"),
+        ("retail_sales", "社会消费品零售总额", "亿元", "level"),
+    ]:
+        save_indicator(
+            SYSTEM,
+            {"code": code, "name": name, "unit": unit, "kind": kind, "frequency": "year", "headline": True},
+        )
+    make_user("tongji", Role.STATISTICIAN, own_unit, name="孙丽娟")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statistician_imports_the_bureau_table_and_sees_the_ranks(statistics_setup, live_server, browser):
+    """Upload the real wide table as published → the proposed mapping → preview → apply → the league table with
+    Linfen first on 2023 GDP growth and its chart drawn; the dashboard's charts draw too, without script errors."""
+    from pathlib import Path
+
+    wide = Path(__file__).resolve().parents[2] / "shared/data/statistics/shanxi_main_indicators_2023_wide.xlsx"
+    page = signed_in(browser, live_server, "tongji")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/indicators/import/")
+    page.set_input_files("#id_file", str(wide))
+    page.click("#import-upload button[type=submit]")
+    page.wait_for_selector("#mapping-table")
+    assert page.locator("select[name=col-C-2]").input_value() == "gdp_growth:value"
+    page.click("#import-preview-button")
+    page.wait_for_selector("#import-preview")
+    assert "将新增 44 个" in page.locator("#import-preview").inner_text()
+    page.fill("#id_profile_name", "各市年报")
+    page.click("#import-apply")
+    page.wait_for_url("**/indicators/league/**")
+    page.goto(f"{live_server.url}/indicators/league/?indicator=gdp_growth&period=2023")
+    first = page.locator("#our-row")
+    assert "临汾" in first.inner_text() and "7.6" in first.inner_text()
+    assert first.locator("td").first.inner_text().strip() == "1"
+    page.wait_for_selector(".bh-echart svg")  # ECharts, served from static/vendor, drew the bar chart
+    assert "临汾" in page.locator(".bh-echart svg").first.inner_html()
+    page.goto(f"{live_server.url}/indicators/")
+    page.wait_for_selector("svg")  # the sparklines
+    assert "7.6" in page.content()
+    assert errors == []
+    page.context.close()
