@@ -13,6 +13,7 @@ PATTERNS = {
 EXAMPLES = {"year": "2023", "quarter": "2025-Q3", "month": "2025-10"}
 
 
+@lru_cache(maxsize=8192)  # an import checks the same few periods a million times
 def parse_period(text: str, frequency: str) -> tuple[int, int]:
     """(year, part) of a period of the given frequency (part 0 for a year); ValueError saying what was expected."""
     match = PATTERNS[frequency].match(text.strip())

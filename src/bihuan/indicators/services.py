@@ -81,7 +81,7 @@ def _current_of(values: Sequence[Value]) -> dict[tuple[int, int, str], Observati
     """The current observations for the (indicator, area, period) keys of `values`, in a query per indicator."""
     keys: dict[int, set[tuple[int, str]]] = {}
     for v in values:
-        keys.setdefault(v.indicator.pk, set()).add((v.area.pk, v.period))
+        keys.setdefault(v.indicator.id, set()).add((v.area.id, v.period))
     current: dict[tuple[int, int, str], Observation] = {}
     for indicator_id, wanted in keys.items():
         rows = Observation.objects.filter(
@@ -128,7 +128,7 @@ def _classify(values: Sequence[Value]) -> tuple[Recorded, list[Value], list[int]
     fresh: list[Value] = []
     stale: list[int] = []
     for item in values:
-        before = current.get((item.indicator.pk, item.area.pk, item.period))
+        before = current.get((item.indicator.id, item.area.id, item.period))
         if before is None:
             result.added += 1
             fresh.append(item)
@@ -180,7 +180,7 @@ def record_observations(
     seen: set[tuple[int, int, str]] = set()
     for item in values:
         parse_period(item.period, item.indicator.frequency)  # raises ValueError with what was expected
-        key = (item.indicator.pk, item.area.pk, item.period)
+        key = (item.indicator.id, item.area.id, item.period)
         if key in seen:
             raise ValueError(f"{item.indicator.code} of {item.area.code} for {item.period} is given twice")
         seen.add(key)
@@ -192,7 +192,7 @@ def record_observations(
             Observation.objects.filter(pk__in=stale[start : start + 5000]).update(current=False)
         by_id = by.pk if by is not None else None
         _insert_observations(
-            (i.indicator.pk, i.area.pk, i.period, i.value, i.growth, vintage, source, batch, now, by_id, True)
+            (i.indicator.id, i.area.id, i.period, i.value, i.growth, vintage, source, batch, now, by_id, True)
             for i in fresh
         )
         audit.record(
