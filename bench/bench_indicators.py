@@ -10,7 +10,7 @@ compared with a straightforward pandas implementation of the same definitions in
     .venv/bin/python bench/bench_indicators.py
     BIHUAN_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bihuan_bench .venv/bin/python bench/bench_indicators.py
 
-Needs pandas for the comparison: `.venv/bin/pip install pandas` (or `pip install -e .[bench]`).
+Needs pandas for the comparison: `.venv/bin/pip install -e ".[bench]"`.
 """
 
 from __future__ import annotations

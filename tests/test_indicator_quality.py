@@ -570,3 +570,12 @@ def test_a_persistent_outlier_is_one_finding_for_its_run():
     assert [(f.area, f.period) for f in found] == [("A", "2025-02"), ("A", "2025-08")]
     assert found[0].message.endswith("The same holds through 2025-05.")
     assert "holds through" not in found[1].message
+
+
+def test_the_page_first_shows_our_citys_group_and_all_groups_on_request(world, people, login, settings):
+    settings.BIHUAN = {**settings.BIHUAN, "HOME_AREA": world["linfen"].code}
+    client = login(people["viewer"])
+    first = client.get(reverse("data-quality"))
+    assert first.status_code == 200 and first.context["form"].data["group"] == str(world["group"].pk)
+    everything = client.get(reverse("data-quality"), {"group": ""})
+    assert everything.context["form"].data["group"] == "" and everything.context["total"] == first.context["total"]
