@@ -468,3 +468,14 @@ def test_a_bad_growth_names_the_growth_column(shanxi_setup):
     assert problems(failure) == [
         "g.csv, row 2, column E (增速): 七点六 is not a number; expected a figure such as 1,234.5, or — for none"
     ]
+
+
+def test_a_large_utf8_csv_is_not_mistaken_for_gb18030(shanxi_setup, tmp_path):
+    """The encoding is judged on whole lines of the file's head, never on a character cut in two."""
+    path = tmp_path / "big.csv"
+    rows = ["地区,期别,指标,数值 "] + [f"临汾市,{1000 + i},地区生产总值,{i}" for i in range(3000)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(UnicodeDecodeError):  # the first 64 KiB end inside a character
+        path.read_bytes()[: 1 << 16].decode("utf-8")
+    _grid, _mapping, values = importers.read_long_csv(path)
+    assert len(values) == 3000 and values[0].area.code == "141000"

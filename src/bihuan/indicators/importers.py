@@ -723,7 +723,9 @@ def read_long_csv(
     """A long CSV read as a stream (the command line's way for very large files): its mapping and values."""
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
-    grid = read_grid(io.BytesIO(head.rsplit(b"\n", 1)[0] if len(head) == 1 << 16 else head), path.name)
+    if len(head) == 1 << 16:
+        head = head.rsplit(b"\n", 1)[0]  # whole lines only, so no character is cut in two
+    grid = read_grid(io.BytesIO(head), path.name)
     found = _long_columns(grid)
     if mapping is None:
         if found is None:
