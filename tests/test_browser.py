@@ -257,7 +257,7 @@ def test_a_statistician_imports_the_bureau_table_and_sees_the_ranks(statistics_s
     Linfen first on 2023 GDP growth and its chart drawn; the dashboard's charts draw too, without script errors."""
     from pathlib import Path
 
-    wide = Path(__file__).resolve().parents[2] / "shared/data/statistics/shanxi_main_indicators_2023_wide.xlsx"
+    wide = Path(__file__).resolve().parent / "data" / "shanxi_main_indicators_2023_wide.xlsx"
     page = signed_in(browser, live_server, "tongji")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

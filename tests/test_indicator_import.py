@@ -20,7 +20,7 @@ from bihuan.indicators.models import ImportProfile, Observation
 from bihuan.indicators.services import save_area, save_indicator
 from tests.test_indicator_computations import SHANXI
 
-WIDE = Path(__file__).resolve().parents[2] / "shared" / "data" / "statistics" / "shanxi_main_indicators_2023_wide.xlsx"
+WIDE = Path(__file__).resolve().parent / "data" / "shanxi_main_indicators_2023_wide.xlsx"  # the bureau's layout
 
 
 @pytest.fixture(autouse=True)
