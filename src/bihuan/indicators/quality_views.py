@@ -23,13 +23,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from bihuan.core.policy import policy
 from bihuan.core.tables import Col, rows_for_page, xlsx_response
 from bihuan.indicators import periods, quality, selectors
-from bihuan.indicators.forms import choice_field
+from bihuan.indicators.forms import IndicatorGroupQuery, choice_field
 from bihuan.indicators.models import Area, Indicator, Observation, PeerGroup
 
 MAX_ROWS = 500  # findings listed on the page; the export has them all
 
 
-class QualityForm(forms.Form):
+class QualityForm(IndicatorGroupQuery):
     """The page's filters, checked before anything is loaded: a bad value is a clear message, not an error page."""
 
     first = forms.CharField(required=False, max_length=10)
@@ -37,16 +37,7 @@ class QualityForm(forms.Form):
     area = forms.CharField(required=False, max_length=12)
 
     def __init__(self, data: Any, indicators: Sequence[Indicator], groups: Sequence[PeerGroup]) -> None:
-        super().__init__(data)
-        self.indicators = {i.code: i for i in indicators}
-        self.groups = {str(g.pk): g for g in groups}
-        self.fields["indicator"] = choice_field(
-            [(code, i.label) for code, i in self.indicators.items()],
-            gettext_lazy("There is no indicator with the code “%(value)s”."),
-        )
-        self.fields["group"] = choice_field(
-            [(pk, g.name) for pk, g in self.groups.items()], gettext_lazy("There is no peer group “%(value)s”.")
-        )
+        super().__init__(data, indicators, groups)
         self.fields["kind"] = choice_field(
             [(kind, label) for kind, (label, _severity) in quality.KINDS.items()],
             gettext_lazy("There is no check “%(value)s”."),

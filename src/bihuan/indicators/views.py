@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from bihuan.core.policy import policy
 from bihuan.indicators import computations, selectors
 from bihuan.indicators import periods as periods_
-from bihuan.indicators.forms import choice_field
+from bihuan.indicators.forms import IndicatorGroupQuery, choice_field
 from bihuan.indicators.models import Area, Indicator, Kind, Observation, PeerGroup
 from bihuan.indicators.periods import EXAMPLES, parse_period, previous_period
 
@@ -92,7 +92,7 @@ def _period(value: str, frequency: str, label: str) -> str:
     return value
 
 
-class LeagueForm(forms.Form):
+class LeagueForm(IndicatorGroupQuery):
     indicator = forms.CharField(required=False)
     group = forms.CharField(required=False)
     period = forms.CharField(required=False, max_length=10)
@@ -104,16 +104,7 @@ class LeagueForm(forms.Form):
     )
 
     def __init__(self, data: Any, indicators: Sequence[Indicator], groups: Sequence[PeerGroup]) -> None:
-        super().__init__(data)
-        self.indicators = {i.code: i for i in indicators}
-        self.groups = {str(g.pk): g for g in groups}
-        self.fields["indicator"] = choice_field(
-            [(code, i.label) for code, i in self.indicators.items()],
-            gettext_lazy("There is no indicator with the code “%(value)s”."),
-        )
-        self.fields["group"] = choice_field(
-            [(pk, g.name) for pk, g in self.groups.items()], gettext_lazy("There is no peer group “%(value)s”.")
-        )
+        super().__init__(data, indicators, groups)
         self.fields["by"] = choice_field(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
 
     def clean(self) -> dict[str, Any]:
@@ -691,7 +682,7 @@ class Codes(forms.MultipleChoiceField):
         return 0 < len(value) <= 12 and value.isalnum()
 
 
-class TrendsForm(forms.Form):
+class TrendsForm(IndicatorGroupQuery):
     indicator = forms.CharField(required=False)
     area = forms.CharField(required=False, max_length=12)
     group = forms.CharField(required=False)
@@ -701,16 +692,7 @@ class TrendsForm(forms.Form):
     by = forms.CharField(required=False)
 
     def __init__(self, data: Any, indicators: Sequence[Indicator], groups: Sequence[PeerGroup]) -> None:
-        super().__init__(data)
-        self.indicators = {i.code: i for i in indicators}
-        self.groups = {str(g.pk): g for g in groups}
-        self.fields["indicator"] = choice_field(
-            [(code, i.label) for code, i in self.indicators.items()],
-            gettext_lazy("There is no indicator with the code “%(value)s”."),
-        )
-        self.fields["group"] = choice_field(
-            [(pk, g.name) for pk, g in self.groups.items()], gettext_lazy("There is no peer group “%(value)s”.")
-        )
+        super().__init__(data, indicators, groups)
         self.fields["by"] = choice_field(MEASURE_CHOICES, gettext_lazy("Rank by value or by growth, not “%(value)s”."))
         self.areas: dict[str, Area] = {}
 
