@@ -1,0 +1,160 @@
+"""Scoring of an assessment scheme (考核), as pure functions on plain data: item points by the scheme's rules,
+the weighted total with adjustments (incentives, demerits, exemptions of demerits after fault tolerance),
+ranks, and grades under bands, quotas and vetoes. The `assessment` app's models and pages (issue 5) will
+feed these; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from math import floor
+
+
+def capped(points: float, low: float, high: float) -> float:
+    return max(low, min(high, points))
+
+
+@dataclass(frozen=True)
+class DeliveryRule:
+    """Task delivery: start from `base` points and take points off, within [0, base]."""
+
+    base: float = 100.0
+    per_overdue_task: float = 2.0
+    per_late_report: float = 0.5
+    per_missing_report: float = 1.0
+    per_return: float = 0.5
+    max_off: float | None = None  # at most this much off in all (None: down to 0)
+
+
+@dataclass(frozen=True)
+class DeliveryFacts:
+    overdue_tasks: int = 0
+    late_reports: int = 0
+    missing_reports: int = 0
+    returns: int = 0
+
+
+def delivery_points(rule: DeliveryRule, facts: DeliveryFacts) -> float:
+    off = (
+        facts.overdue_tasks * rule.per_overdue_task
+        + facts.late_reports * rule.per_late_report
+        + facts.missing_reports * rule.per_missing_report
+        + facts.returns * rule.per_return
+    )
+    if rule.max_off is not None:
+        off = min(off, rule.max_off)
+    return capped(rule.base - off, 0.0, rule.base)
+
+
+def rank_points_table(rank: int | None, table: Sequence[float]) -> float:
+    """Points for a rank from a table (first place gets table[0]); beyond the table or unranked: 0."""
+    if rank is None or rank < 1 or rank > len(table):
+        return 0.0
+    return float(table[rank - 1])
+
+
+def rank_points_linear(rank: int | None, size: int, best: float, worst: float) -> float:
+    """Points on a straight line from `best` for first to `worst` for last of `size`; unranked: 0."""
+    if rank is None or size < 1 or not 1 <= rank <= size:
+        return 0.0
+    if size == 1:
+        return best
+    return best - (best - worst) * (rank - 1) / (size - 1)
+
+
+def target_points(actual: float, target: float, full: float, cap: float = 1.2) -> float:
+    """Points for completing a yearly target: `full` at 100%, in proportion, at most `cap` × full."""
+    if target <= 0:
+        raise ValueError("a target must be positive")
+    return capped(full * actual / target, 0.0, full * cap)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    kind: str  # incentive, demerit, veto
+    points: float = 0.0  # positive for an incentive, positive points off for a demerit
+    exempted: bool = False  # a demerit excused after an approved fault-tolerance request (容错)
+
+
+INCENTIVE, DEMERIT, VETO = "incentive", "demerit", "veto"
+
+
+def adjusted_total(
+    item_points: Mapping[str, float],
+    weights: Mapping[str, float],
+    adjustments: Sequence[Adjustment] = (),
+    incentive_cap: float | None = None,
+) -> float:
+    """Σ points × weight (weights in percent of the total) + incentives (at most `incentive_cap`) − demerits that
+    were not exempted. An exempted demerit counts nothing; the record of it stays with the scheme."""
+    if set(item_points) != set(weights):
+        raise ValueError("every item needs points and a weight")
+    total = sum(item_points[item] * weights[item] / 100 for item in weights)
+    bonus = sum(a.points for a in adjustments if a.kind == INCENTIVE)
+    if incentive_cap is not None:
+        bonus = min(bonus, incentive_cap)
+    malus = sum(a.points for a in adjustments if a.kind == DEMERIT and not a.exempted)
+    return total + bonus - malus
+
+
+def ranks(scores: Mapping[str, float]) -> dict[str, int]:
+    """Competition ranks, highest score first; ties share the better rank (1, 2, 2, 4)."""
+    ordered = sorted(scores.values(), reverse=True)
+    first = {}
+    for place, score in enumerate(ordered, start=1):
+        first.setdefault(score, place)
+    return {unit: first[score] for unit, score in scores.items()}
+
+
+@dataclass(frozen=True)
+class Band:
+    """A grade: at least `minimum` points, and at most `quota` (a share of the units, e.g. 0.3) when given."""
+
+    name: str
+    minimum: float = 0.0
+    quota: float | None = None
+
+
+@dataclass
+class Graded:
+    grades: dict[str, str]
+    notes: dict[str, str] = field(default_factory=dict)  # why a unit did not get the grade its points reach
+
+
+def grade(scores: Mapping[str, float], bands: Sequence[Band], vetoed: Sequence[str] = ()) -> Graded:
+    """Grades from the best band down. A unit gets the first band whose minimum it reaches and whose quota has
+    room; units tied on points are graded together, so a tie that would overflow a quota goes down a band as a
+    whole (nobody is picked among equals). A vetoed unit (一票否决) gets the last band whatever its points.
+    The last band takes everyone left."""
+    if not bands:
+        raise ValueError("a scheme needs at least one grade")
+    count = len(scores)
+    result = Graded({})
+    lowest = bands[-1].name
+    for unit in vetoed:
+        if unit in scores:
+            result.grades[unit] = lowest
+            result.notes[unit] = "veto"
+    remaining = sorted((u for u in scores if u not in result.grades), key=lambda u: -scores[u])
+    ties: dict[float, list[str]] = {}
+    for unit in remaining:
+        ties.setdefault(scores[unit], []).append(unit)
+    band_index = 0
+    given = 0
+    for score in sorted(ties, reverse=True):
+        group = ties[score]
+        while band_index < len(bands) - 1:
+            band = bands[band_index]
+            room = floor(band.quota * count + 1e-9) if band.quota is not None else count
+            if score >= band.minimum and given + len(group) <= room:
+                break
+            if score >= band.minimum and given + len(group) > room:
+                for unit in group:
+                    result.notes.setdefault(unit, f"quota of {band.name}")
+            band_index += 1
+            given = 0
+        for unit in group:
+            result.grades[unit] = bands[band_index].name
+        given += len(group)
+    return result
