@@ -4,6 +4,7 @@ Reads come from `api_selectors`, writes go through `services`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -55,6 +56,34 @@ def _submitted(request: HttpRequest) -> dict[str, Any] | None:
     return request.POST if request.method == "POST" else None
 
 
+def _edit(
+    request: HttpRequest,
+    pk: int | None,
+    *,
+    objects: Any,
+    model: type,
+    form_class: type,
+    save: Callable[[Any, Any], Any],
+    list_name: str,
+    titles: tuple[str, str],
+) -> HttpResponse:
+    """The create/edit page of one settings object: the policy, the form, the service call (`save(form, stored)`
+    with a fresh copy of the stored object, since validating the form changed the instance and the audit diff
+    starts from what is stored), errors on the form."""
+    obj = get_object_or_404(objects, pk=pk) if pk else None
+    policy.require(request.user, "change" if obj else "create", obj or model)
+    form = form_class(_submitted(request), instance=obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form, model.objects.get(pk=pk) if pk else None)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(list_name)
+    return _form_page(request, form, title=titles[0] if obj else titles[1], cancel_url=reverse(list_name))
+
+
 # ---- indicators ----------------------------------------------------------------------------------
 
 
@@ -91,20 +120,16 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def indicator_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    indicator = get_object_or_404(api_selectors.indicators(request.user), pk=pk) if pk else None
-    policy.require(request.user, "change" if indicator else "create", indicator or Indicator)
-    form = IndicatorForm(_submitted(request), instance=indicator)
-    if request.method == "POST" and form.is_valid():
-        try:
-            # a fresh copy: validating the form changed `indicator`, and the audit diff starts from the stored one
-            services.save_indicator(request.user, form.cleaned_data, Indicator.objects.get(pk=pk) if pk else None)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("indicator-manage-list")
-    title = _("Edit indicator") if indicator else _("New indicator")
-    return _form_page(request, form, title=title, cancel_url=reverse("indicator-manage-list"))
+    return _edit(
+        request,
+        pk,
+        objects=api_selectors.indicators(request.user),
+        model=Indicator,
+        form_class=IndicatorForm,
+        save=lambda form, stored: services.save_indicator(request.user, form.cleaned_data, stored),
+        list_name="indicator-manage-list",
+        titles=(_("Edit indicator"), _("New indicator")),
+    )
 
 
 # ---- peer groups ---------------------------------------------------------------------------------
@@ -140,20 +165,16 @@ def peer_group_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def peer_group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    group = get_object_or_404(api_selectors.peer_groups(request.user), pk=pk) if pk else None
-    policy.require(request.user, "change" if group else "create", group or PeerGroup)
-    form = PeerGroupForm(_submitted(request), instance=group)
-    if request.method == "POST" and form.is_valid():
-        data, areas = form.service_data()
-        try:
-            services.save_peer_group(request.user, data, areas, PeerGroup.objects.get(pk=pk) if pk else None)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("peer-group-list")
-    title = _("Edit peer group") if group else _("New peer group")
-    return _form_page(request, form, title=title, cancel_url=reverse("peer-group-list"))
+    return _edit(
+        request,
+        pk,
+        objects=api_selectors.peer_groups(request.user),
+        model=PeerGroup,
+        form_class=PeerGroupForm,
+        save=lambda form, stored: services.save_peer_group(request.user, *form.service_data(), stored),
+        list_name="peer-group-list",
+        titles=(_("Edit peer group"), _("New peer group")),
+    )
 
 
 # ---- yearly targets ------------------------------------------------------------------------------
@@ -192,19 +213,16 @@ def target_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    target = get_object_or_404(api_selectors.targets(request.user), pk=pk) if pk else None
-    policy.require(request.user, "change" if target else "create", target or Target)
-    form = TargetForm(_submitted(request), instance=target)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_target(request.user, form.service_data(), Target.objects.get(pk=pk) if pk else None)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("target-list")
-    title = _("Edit yearly target") if target else _("New yearly target")
-    return _form_page(request, form, title=title, cancel_url=reverse("target-list"))
+    return _edit(
+        request,
+        pk,
+        objects=api_selectors.targets(request.user),
+        model=Target,
+        form_class=TargetForm,
+        save=lambda form, stored: services.save_target(request.user, form.service_data(), stored),
+        list_name="target-list",
+        titles=(_("Edit yearly target"), _("New yearly target")),
+    )
 
 
 urlpatterns: list[URLPattern] = [
