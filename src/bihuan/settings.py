@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "bihuan.blueprint",
     "bihuan.supervision",
     "bihuan.indicators",
+    "bihuan.assessment",
+    "bihuan.reports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

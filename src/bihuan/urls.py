@@ -75,6 +75,8 @@ urlpatterns = [
     path("categories/<int:pk>/edit/", blueprint_views.category_edit, name="category-edit"),
     path("", include("bihuan.supervision.urls")),
     path("indicators/", include("bihuan.indicators.urls")),
+    path("assessment/", include("bihuan.assessment.urls")),
+    path("bulletins/", include("bihuan.reports.urls")),
     path("audit/", core_views.audit_list, name="audit-list"),
     path("deliveries/", core_views.delivery_list, name="delivery-list"),
     path("deliveries/<int:pk>/retry/", core_views.delivery_retry, name="delivery-retry"),

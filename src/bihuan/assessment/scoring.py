@@ -1,7 +1,7 @@
 """Scoring of an assessment scheme (考核), as pure functions on plain data: item points by the scheme's rules,
 the weighted total with adjustments (incentives, demerits, exemptions of demerits after fault tolerance),
-ranks, and grades under bands, quotas and vetoes. The `assessment` app's models and pages (issue 5) will
-feed these; nothing here touches the database.
+ranks, and grades under bands, quotas and vetoes. `assessment.results` gathers the facts from the database
+and feeds these; nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -63,11 +63,13 @@ def rank_points_linear(rank: int | None, size: int, best: float, worst: float) -
     return best - (best - worst) * (rank - 1) / (size - 1)
 
 
-def target_points(actual: float, target: float, full: float, cap: float = 1.2) -> float:
-    """Points for completing a yearly target: `full` at 100%, in proportion, at most `cap` × full."""
+def target_points(actual: float, target: float, full: float, cap: float = 1.2, higher_is_better: bool = True) -> float:
+    """Points for completing a yearly target: `full` at 100%, in proportion, at most `cap` × full. For an
+    indicator where lower is better (an unemployment rate), completion is target / actual."""
     if target <= 0:
         raise ValueError("a target must be positive")
-    return capped(full * actual / target, 0.0, full * cap)
+    completion = actual / target if higher_is_better else target / actual if actual > 0 else cap
+    return capped(full * completion, 0.0, full * cap)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Adjustment:
     kind: str  # incentive, demerit, veto
     points: float = 0.0  # positive for an incentive, positive points off for a demerit
     exempted: bool = False  # a demerit excused after an approved fault-tolerance request (容错)
+    automatic: bool = False  # a demerit the scheme's rules drew from supervision events
 
 
 INCENTIVE, DEMERIT, VETO = "incentive", "demerit", "veto"
@@ -85,17 +88,27 @@ def adjusted_total(
     weights: Mapping[str, float],
     adjustments: Sequence[Adjustment] = (),
     incentive_cap: float | None = None,
+    automatic_demerit_cap: float | None = None,
 ) -> float:
     """Σ points × weight (weights in percent of the total) + incentives (at most `incentive_cap`) − demerits that
-    were not exempted. An exempted demerit counts nothing; the record of it stays with the scheme."""
+    were not exempted (the automatic ones at most `automatic_demerit_cap` together). An exempted demerit counts
+    nothing; the record of it stays with the scheme."""
     if set(item_points) != set(weights):
         raise ValueError("every item needs points and a weight")
     total = sum(item_points[item] * weights[item] / 100 for item in weights)
     bonus = sum(a.points for a in adjustments if a.kind == INCENTIVE)
     if incentive_cap is not None:
         bonus = min(bonus, incentive_cap)
-    malus = sum(a.points for a in adjustments if a.kind == DEMERIT and not a.exempted)
-    return total + bonus - malus
+    return total + bonus - demerit_points(adjustments, automatic_demerit_cap)
+
+
+def demerit_points(adjustments: Sequence[Adjustment], automatic_cap: float | None = None) -> float:
+    """Points off: every demerit not exempted, the automatic ones at most `automatic_cap` together."""
+    counted = [a for a in adjustments if a.kind == DEMERIT and not a.exempted]
+    automatic = sum(a.points for a in counted if a.automatic)
+    if automatic_cap is not None:
+        automatic = min(automatic, automatic_cap)
+    return automatic + sum(a.points for a in counted if not a.automatic)
 
 
 def ranks(scores: Mapping[str, float]) -> dict[str, int]:

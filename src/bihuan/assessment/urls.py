@@ -1,0 +1,3 @@
+"""Pages of assessment (考核)."""
+
+urlpatterns: list = []

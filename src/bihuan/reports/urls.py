@@ -1,0 +1,3 @@
+"""Pages of bulletins (通报)."""
+
+urlpatterns: list = []
