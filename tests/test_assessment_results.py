@@ -278,3 +278,14 @@ def test_exemption_flow_and_precedents(people, scheme, own_unit, other_unit, thi
     assert found == [request]
     assert list(selectors.precedents(assessor, text="主观原因")) == [request]
     assert list(selectors.precedents(people[Role.UNIT_HEAD])) == []  # another unit's case, not published
+
+
+def test_the_daily_tick_refreshes_open_schemes(people, scheme, other_unit, facts):
+    from bihuan.core.ticks import run_tick
+
+    scheme.demerit_per_overdue_task = Decimal(1)
+    scheme.save()
+    outcome = run_tick(AS_OF)
+    assert outcome["assessment.demerits"].startswith("1 automatic demerits added")
+    assert Adjustment.objects.filter(scheme=scheme, rule="overdue_task").count() == 1
+    assert run_tick(AS_OF)["assessment.demerits"] == "already done today"

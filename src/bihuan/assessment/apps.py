@@ -8,4 +8,7 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("Assessment")
 
     def ready(self) -> None:
-        from bihuan.assessment import policies  # noqa: F401  (registers the app's rules in the one policy)
+        from bihuan.assessment import (  # noqa: F401
+            policies,  # registers the app's rules in the one policy
+            ticks,  # registers the daily refresh of automatic demerits with `bihuan tick`
+        )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from bihuan.blueprint.services import save_category
 from bihuan.core.notifications import notify
 from bihuan.core.roles import SYSTEM, Role
+from bihuan.demo.assessment import load_demo_assessment
 from bihuan.demo.indicators import load_demo_indicators
 from bihuan.demo.tasks import load_demo_tasks, setup_time, simulated_clock
 from bihuan.org.models import Unit
@@ -193,6 +194,7 @@ def load_demo(today: date | None = None) -> None:
         )
         load_demo_tasks(today)
         load_demo_indicators(today)
+        load_demo_assessment(today)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
