@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from bihuan.assessment import api as assessment_api
 from bihuan.blueprint import api as blueprint_api
 from bihuan.blueprint import views as blueprint_views
 from bihuan.core import api as core_api
@@ -37,6 +38,12 @@ router.register("peer-groups", indicators_api.PeerGroupViewSet, basename="peer-g
 router.register("targets", indicators_api.TargetViewSet, basename="target")
 router.register("observations", indicators_api.ObservationViewSet, basename="observation")
 router.register("league", indicators_api.LeagueViewSet, basename="league")
+router.register("assessment-schemes", assessment_api.SchemeViewSet, basename="assessment-scheme")
+router.register("assessment-items", assessment_api.ItemViewSet, basename="assessment-item")
+router.register("assessment-bands", assessment_api.GradeBandViewSet, basename="assessment-band")
+router.register("assessment-scores", assessment_api.ManualScoreViewSet, basename="assessment-score")
+router.register("assessment-adjustments", assessment_api.AdjustmentViewSet, basename="assessment-adjustment")
+router.register("assessment-exemptions", assessment_api.ExemptionViewSet, basename="assessment-exemption")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

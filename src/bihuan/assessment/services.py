@@ -153,7 +153,8 @@ def save_item(actor: Any, scheme: Scheme, data: Mapping[str, Any], item: Item | 
     scheme = _fresh(scheme)
     if scheme.state not in (SchemeState.DRAFT, SchemeState.OPEN):
         raise Conflict(_("Items can change only while the scheme is a draft or open."))
-    check_item(data)
+    # A change may name only some fields: check what the item will be, not just what changes.
+    check_item(data if item is None else {**{f: getattr(item, f) for f in ITEM_FIELDS}, **data})
     return save_model(actor, item or Item(scheme=scheme), data, fields=ITEM_FIELDS)
 
 
