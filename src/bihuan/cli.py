@@ -25,6 +25,7 @@ Common commands:
   bihuan export tasks FILE     write the key-task ledger (台账) as .xlsx
   bihuan league ...            rank a peer group on an indicator for a period (table, csv or json)
   bihuan check data            list implausible indicator figures (falls, gaps, outliers, copies)
+  bihuan report bulletin ...   write a month's or quarter's bulletin (通报) as html, xlsx or docx
   bihuan audit verify          check that nobody altered the audit log
   bihuan manage ...            any Django management command (migrate, createsuperuser, ...)
 
@@ -488,6 +489,43 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if counts[quality.ERROR] else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """A bulletin compiled now and written to a file, not stored; exit code 2 for a bad period, unit or folder."""
+    _setup()
+    path = Path(args.out)
+    if not path.parent.is_dir():
+        print(f"bihuan report: the folder {path.parent} does not exist", file=sys.stderr)
+        return 2
+    _require_migrated()
+    from django.utils import translation
+
+    from bihuan.org.models import Unit
+    from bihuan.reports import selectors
+    from bihuan.reports.compile import PeriodError, parse_period
+
+    try:
+        parse_period(args.period)
+    except PeriodError as problem:
+        print(f"bihuan report: {problem}", file=sys.stderr)
+        return 2
+    unit = None
+    if args.unit:
+        unit = Unit.objects.filter(code=args.unit).first()
+        if unit is None:
+            print(f"bihuan report: no unit has the code {args.unit!r}", file=sys.stderr)
+            return 2
+    started = time.monotonic()
+    with translation.override(args.language):
+        document = selectors.preview(args.period, unit, today=args.today)
+        content = selectors.rendered(document, args.format)
+    path.write_bytes(content)
+    print(
+        f"bulletin {args.period}{' ' + unit.code if unit else ''}: {args.format} written to {path} "
+        f"({len(content) / 1024:.0f} KB) in {time.monotonic() - started:.1f}s"
+    )
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -679,6 +717,33 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--kind", metavar="KIND", help="one check only, e.g. ytd_fall, missing, peer_outlier")
     data.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output (default table)")
     data.set_defaults(func=cmd_check)
+
+    report = sub.add_parser(
+        "report",
+        help="write a bulletin (通报) as html, xlsx or docx",
+        description="Reports; see `bihuan report bulletin --help`.",
+    )
+    report_sub = report.add_subparsers(dest="report_command", metavar="WHAT", required=True)
+    bulletin = report_sub.add_parser(
+        "bulletin",
+        help="compile a bulletin for a month or quarter and write it to a file",
+        description=(
+            "Compile the bulletin of a month (2025-10) or quarter (2025-Q3) from the data as it is now — the key "
+            "tasks by status and warning colour, the closures of the period, the red and yellow lists by lead unit, "
+            "the units ranked by delivery, the headline indicators in the city's peer groups — and write it as a "
+            "printable web page, an .xlsx workbook with charts or a .docx official document. Nothing is stored: "
+            "to publish a bulletin, use the Bulletins page. Exit code 2 for a bad period, unit, format or folder."
+        ),
+    )
+    bulletin.add_argument("--period", required=True, metavar="P", help="a month such as 2025-10 or a quarter 2025-Q3")
+    bulletin.add_argument("--unit", metavar="CODE", help="that unit's own view of its tasks (default: the city)")
+    bulletin.add_argument("--format", required=True, choices=["html", "xlsx", "docx"], help="the file's format")
+    bulletin.add_argument("--out", required=True, metavar="FILE", help="the file to write (replaced if it exists)")
+    bulletin.add_argument(
+        "--language", choices=["zh-hans", "en"], default="zh-hans", help="the document's language (default zh-hans)"
+    )
+    bulletin.add_argument("--today", metavar="YYYY-MM-DD", type=_day, help="compile as if today were this date")
+    bulletin.set_defaults(func=cmd_report)
 
     manage = sub.add_parser(
         "manage",

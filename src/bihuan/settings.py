@@ -207,6 +207,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # choice sets sharing a field name ("kind", "state") get names of their own
+    "ENUM_NAME_OVERRIDES": {
+        "BulletinKindEnum": "bihuan.reports.models.Kind",
+        "BulletinStateEnum": "bihuan.reports.models.State",
+        "SchemeStateEnum": "bihuan.assessment.models.SchemeState",
+        "AdjustmentKindEnum": "bihuan.assessment.models.AdjustmentKind",
+    },
 }
 
 # Security: strict in production, relaxed only when BIHUAN_DEBUG is on.

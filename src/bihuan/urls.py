@@ -15,6 +15,7 @@ from bihuan.core import views as core_views
 from bihuan.indicators import api as indicators_api
 from bihuan.org import api as org_api
 from bihuan.org import views as org_views
+from bihuan.reports import api as reports_api
 from bihuan.supervision import api as supervision_api
 
 router = DefaultRouter()
@@ -38,6 +39,7 @@ router.register("peer-groups", indicators_api.PeerGroupViewSet, basename="peer-g
 router.register("targets", indicators_api.TargetViewSet, basename="target")
 router.register("observations", indicators_api.ObservationViewSet, basename="observation")
 router.register("league", indicators_api.LeagueViewSet, basename="league")
+router.register("bulletins", reports_api.BulletinViewSet, basename="bulletin")
 router.register("assessment-schemes", assessment_api.SchemeViewSet, basename="assessment-scheme")
 router.register("assessment-items", assessment_api.ItemViewSet, basename="assessment-item")
 router.register("assessment-bands", assessment_api.GradeBandViewSet, basename="assessment-band")

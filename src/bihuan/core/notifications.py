@@ -8,12 +8,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,10 +28,25 @@ def absolute_url(path: str) -> str:
     return f"{base.rstrip('/')}{path}" if path.startswith("/") and base else path
 
 
+def stored_file_path(digest: str) -> Path:
+    """Where a file kept by its SHA-256 lives (evidence files, published bulletins): FILES_ROOT/ab/abcd…"""
+    return Path(settings.FILES_ROOT) / digest[:2] / digest
+
+
 def notify(
-    recipients: Iterable[Any], title: str, body: str = "", url: str = "", kind: str = "message"
+    recipients: Iterable[Any],
+    title: str,
+    body: str = "",
+    url: str = "",
+    kind: str = "message",
+    *,
+    attachments: Sequence[dict[str, str]] = (),
+    email: bool = True,
 ) -> list[Notification]:
-    """Put a notification in each recipient's inbox and queue its e-mails and webhook calls."""
+    """Put a notification in each recipient's inbox and queue its e-mails and webhook calls.
+
+    `attachments` ({"filename", "content_type", "sha256"} of files kept under FILES_ROOT) go with the
+    e-mails; `email=False` sends none (the inbox and webhooks only)."""
     recipients = [user for user in recipients if user.is_active]
     with transaction.atomic():
         notes = Notification.objects.bulk_create(
@@ -39,8 +55,15 @@ def notify(
         deliveries = []
         for user, note in zip(recipients, notes, strict=True):
             profile = getattr(user, "profile", None)
-            if user.email and (profile is None or profile.email_notifications):
-                deliveries.append(Delivery(notification=note, channel=Delivery.Channel.EMAIL, target=user.email))
+            if email and user.email and (profile is None or profile.email_notifications):
+                deliveries.append(
+                    Delivery(
+                        notification=note,
+                        channel=Delivery.Channel.EMAIL,
+                        target=user.email,
+                        attachments=[dict(a) for a in attachments],
+                    )
+                )
         endpoints = list(WebhookEndpoint.objects.filter(active=True))
         for endpoint in endpoints:
             payload = {
@@ -119,7 +142,16 @@ def _send_email(delivery: Delivery) -> None:
     text = note.body
     if note.url:
         text = f"{text}\n\n{absolute_url(note.url)}".strip()
-    send_mail(f"[bihuan] {note.title}", text, None, [delivery.target])
+    if not delivery.attachments:
+        send_mail(f"[bihuan] {note.title}", text, None, [delivery.target])
+        return
+    message = EmailMessage(f"[bihuan] {note.title}", text, None, [delivery.target])
+    for item in delivery.attachments:
+        path = stored_file_path(item["sha256"])
+        if not path.is_file():  # retried later; an administrator sees why on the deliveries page
+            raise RuntimeError(f"the attached file {item['filename']} is missing from {path.parent}")
+        message.attach(item["filename"], path.read_bytes(), item.get("content_type") or None)
+    message.send()
 
 
 def attempt_delivery(delivery_id: int) -> str:

@@ -21,6 +21,7 @@ from bihuan.core.notifications import notify
 from bihuan.core.roles import SYSTEM, Role
 from bihuan.demo.assessment import load_demo_assessment
 from bihuan.demo.indicators import load_demo_indicators
+from bihuan.demo.reports import load as load_demo_bulletins
 from bihuan.demo.tasks import load_demo_tasks, setup_time, simulated_clock
 from bihuan.org.models import Unit
 from bihuan.org.services import save_group, save_unit, save_user
@@ -195,6 +196,7 @@ def load_demo(today: date | None = None) -> None:
         load_demo_tasks(today)
         load_demo_indicators(today)
         load_demo_assessment(today)
+        load_demo_bulletins(today)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

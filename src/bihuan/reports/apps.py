@@ -8,4 +8,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Bulletins")
 
     def ready(self) -> None:
-        from bihuan.reports import policies  # noqa: F401  (registers the app's rules in the one policy)
+        from bihuan.reports import (
+            policies,  # noqa: F401  (registers the app's rules in the one policy)
+            ticks,  # noqa: F401  (registers the daily draft of `bihuan tick`)
+        )
