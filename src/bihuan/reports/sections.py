@@ -587,13 +587,130 @@ def _standing(cell: dict[str, Any] | None) -> str:
     return f"{cell['rank']}/{cell['size']}{arrow}"
 
 
-#: The sections of a bulletin, in order. The lead adds the assessment standing here (after the indicators).
+# ---- 5. assessment standing ----------------------------------------------------------------------
+
+
+class AssessmentStanding(SectionType):
+    """The year's assessment schemes once open (考核): each unit's total, rank and grade as they stand on the day
+    the bulletin is compiled — provisional until the scheme is published, then as published. A unit's own view
+    shows the schemes that assess it, with its place marked."""
+
+    key = "assessment"
+
+    def title(self) -> str:
+        return _("Assessment standing")
+
+    def compile(self, facts: Facts) -> dict[str, Any] | None:
+        from bihuan.assessment.models import Scheme, SchemeState
+        from bihuan.assessment.results import results_of
+
+        schemes = Scheme.objects.filter(year=facts.period.year).exclude(state=SchemeState.DRAFT).order_by("name")
+        if facts.unit is not None:
+            schemes = schemes.filter(units=facts.unit)
+        standings = []
+        for scheme in schemes:
+            data = results_of(scheme, facts.today)
+            standings.append(
+                {
+                    "name": scheme.name,
+                    "state": scheme.state,
+                    "as_of": data["as_of"],
+                    "bands": [band["name"] for band in data["bands"]],
+                    "rows": [
+                        {
+                            "rank": row["rank"],
+                            "code": row["unit"]["code"],
+                            "unit": row["unit"]["name"],
+                            "total": row["total"],
+                            "bonus": row["bonus"],
+                            "malus": row["malus"],
+                            "grade": row["grade"],
+                            "vetoed": row["vetoed"],
+                        }
+                        for row in data["units"]
+                    ],
+                }
+            )
+        if not standings:
+            return None
+        return {"schemes": standings, "ours": facts.unit.code if facts.unit is not None else None}
+
+    def present(self, data: dict[str, Any], context: Context) -> list[Block]:
+        from bihuan.assessment.models import SchemeState
+
+        blocks: list[Block] = []
+        for index, scheme in enumerate(data["schemes"]):
+            rows = scheme["rows"]
+            published = scheme["state"] == SchemeState.PUBLISHED
+            counts = {band: sum(1 for r in rows if r["grade"] == band) for band in scheme["bands"]}
+            grades = ("、" if _is_chinese() else ", ").join(
+                f"{band} {count}" for band, count in counts.items() if count
+            )
+            blocks.append(Heading(scheme["name"]))
+            status = (
+                _("Results as published.")
+                if published
+                else _("Provisional: computed on %(day)s from the records so far; not published.")
+                % {"day": _day(scheme["as_of"])}
+            )
+            blocks.append(
+                Paragraph(
+                    f"{status} " + _("%(count)s units; grades: %(grades)s.") % {"count": len(rows), "grades": grades}
+                )
+            )
+            ours = next((r for r in rows if r["code"] == data.get("ours")), None)
+            if ours is not None:
+                blocks.append(
+                    Paragraph(
+                        _("%(unit)s ranks %(rank)s of %(count)s with %(total)s points: %(grade)s.")
+                        % {
+                            "unit": ours["unit"],
+                            "rank": ours["rank"],
+                            "count": len(rows),
+                            "total": ours["total"],
+                            "grade": ours["grade"],
+                        }
+                    )
+                )
+            blocks.append(
+                Table(
+                    caption=scheme["name"],
+                    sheet=f"{_('Assessment')} {index + 1}",
+                    columns=[
+                        Column(pgettext("ranking", "Rank"), INT, width=6),
+                        Column(_("Unit"), width=16),
+                        Column(_("Total"), NUMBER, decimals=2, width=9),
+                        Column(_("Incentives"), NUMBER, decimals=2, width=9),
+                        Column(_("Demerits"), NUMBER, decimals=2, width=9),
+                        Column(_("Grade"), width=10),
+                    ],
+                    rows=[
+                        [
+                            r["rank"],
+                            r["unit"] + (" " + _("(veto)") if r["vetoed"] else ""),
+                            r["total"],
+                            r["bonus"],
+                            r["malus"],
+                            r["grade"],
+                        ]
+                        for r in rows
+                    ],
+                    chart=Chart("bar", _("Total points"), 1, (2,), (OTHERS,), limit=CHART_UNITS),
+                    marked={i for i, r in enumerate(rows) if r["code"] == data.get("ours")},
+                    empty=_("The scheme assesses no unit."),
+                )
+            )
+        return blocks
+
+
+#: The sections of a bulletin, in order.
 SECTION_TYPES: list[SectionType] = [
     Overview(),
     Text("highlights"),
     Warnings(),
     UnitsRanking(),
     Indicators(),
+    AssessmentStanding(),
     Text("problems"),
     Text("next_steps"),
 ]
