@@ -205,7 +205,7 @@ def test_opening_needs_a_complete_scheme(people, own_unit):
     with pytest.raises(ValidationError) as problem:
         services.move(assessor, scheme, SchemeState.OPEN)
     text = " ".join(problem.value.messages)
-    assert "70" in text and "100" in text and "grade" in text.lower()
+    assert "合计为 70%" in text and "100%" in text and "等次" in text
     scheme.refresh_from_db()
     assert scheme.state == SchemeState.DRAFT
 

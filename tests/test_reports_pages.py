@@ -146,7 +146,7 @@ def test_draft_page_shows_the_bulletin_forms_and_charts(bulletins, people, clien
     assert 'data-section="overview"' in page and 'data-section="units"' in page and "2025-007" in page
     assert page.count("bh-echart") >= 3
     response = client.post(f"/bulletins/{bulletins['draft'].pk}/publish/", {})
-    assert response.status_code == 400 and "at least one" in response.content.decode()
+    assert response.status_code == 400 and "至少选择" in response.content.decode()
 
 
 def test_published_page_is_read_only_with_the_kept_files(bulletins, people, client):

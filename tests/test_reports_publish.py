@@ -47,7 +47,7 @@ def test_generate_makes_one_draft_per_period_and_view(draft, office, own_unit):
     assert "2025" in draft.title
     event = AuditEvent.objects.get(action="bulletin.generated")
     assert event.object_id == str(draft.pk)
-    with pytest.raises(ValidationError, match="already exists"):
+    with pytest.raises(ValidationError, match="已存在"):
         services.generate(office, "2025-10", "month", today=TODAY)
     unit_view = services.generate(office, "2025-10", "month", own_unit, today=TODAY)  # another view: fine
     assert unit_view.unit == own_unit
@@ -56,7 +56,7 @@ def test_generate_makes_one_draft_per_period_and_view(draft, office, own_unit):
 
 @pytest.mark.parametrize(
     ("period", "kind", "message"),
-    [("2025-13", "month", "2025-10"), ("2025-10", "quarter", "2025-Q3"), ("2026-01", "month", "not begun")],
+    [("2025-13", "month", "2025-10"), ("2025-10", "quarter", "2025-Q3"), ("2026-01", "month", "尚未开始")],
 )
 def test_generate_refuses_bad_periods(city_tasks, office, period, kind, message):  # noqa: F811
     with pytest.raises(ValidationError, match=message):
@@ -144,7 +144,7 @@ def test_a_published_bulletin_never_changes(draft, office, city_tasks, people, d
 
 
 def test_publish_needs_a_recipient(draft, office):
-    with pytest.raises(ValidationError, match="at least one"):
+    with pytest.raises(ValidationError, match="至少选择"):
         services.publish(office, draft, [], [])
     draft.refresh_from_db()
     assert draft.state == State.DRAFT and not draft.files.exists()

@@ -180,7 +180,9 @@ def problems_before_opening(scheme: Scheme) -> list[str]:
         problems.append(_("Add at least one item."))
     total = sum((i.weight for i in items), Decimal(0))
     if items and total != 100:
-        problems.append(_("The items' weights add up to %(total)s%%, not 100%%.") % {"total": f"{total:g}"})
+        problems.append(
+            _("The items' weights add up to %(total)s%%, not 100%%.") % {"total": format(total.normalize(), "f")}
+        )
     bands = list(scheme.bands.order_by("sort_order", "id"))
     if not bands:
         problems.append(_("Add the grades, best first (e.g. 优秀, 良好, 合格, 不合格)."))
