@@ -16,7 +16,6 @@ are not kept yet (the first bulletin of the day computes and keeps them) and aga
 from __future__ import annotations
 
 import os
-import platform
 import random
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_org import query_count, setup_django, timed
+from bench.bench_org import print_table, query_count, setup_django, timed
 
 UNITS, TASKS, GROUPS, HEADLINE = 200, 5_000, (11, 17, 87), 8
 STATUSES = ["in_progress"] * 12 + ["closed"] * 4 + ["completion_requested", "assigned", "acknowledged", "draft"]
@@ -197,14 +196,11 @@ def main() -> None:
 
     started = time.perf_counter()
     rows = measure(timezone.localdate())
-    print(f"\n## {rows[-1][1]}: {UNITS} units, {TASKS:,} tasks, {HEADLINE} headline indicators in groups of {GROUPS}\n")
-    print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
+    print_table(
+        f"{rows[-1][1]}: {UNITS} units, {TASKS:,} tasks, {HEADLINE} headline indicators in groups of {GROUPS}",
+        rows[:-1],
+        started,
     )
-    print(f"Run: {time.perf_counter() - started:.0f} s in all\n")
-    print("| measurement | result |\n|---|---|")
-    for title, value in rows[:-1]:
-        print(f"| {title} | {value} |")
 
 
 if __name__ == "__main__":

@@ -91,6 +91,18 @@ def timed(func, repeat: int = 1) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def print_table(heading: str, rows: list[tuple[str, str]], started: float) -> None:
+    """The figures as the Markdown table docs/performance.md quotes, with the machine and the run's length."""
+    print(f"\n## {heading}\n")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
+    )
+    print(f"Run: {time.perf_counter() - started:.0f} s in all\n")
+    print("| measurement | result |\n|---|---|")
+    for title, value in rows:
+        print(f"| {title} | {value} |")
+
+
 def query_count(func) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

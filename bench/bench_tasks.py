@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_org import query_count, setup_django, timed
+from bench.bench_org import print_table, query_count, setup_django, timed
 
 UNITS, TASKS, REPORTS_PER_TASK = 100, 20_000, 25
 STATUSES = ["in_progress"] * 14 + ["closed"] * 2 + ["completion_requested", "assigned", "acknowledged", "draft"]
@@ -189,14 +188,9 @@ def main() -> None:
 
     started = time.perf_counter()
     rows = measure(timezone.localdate())
-    print(f"\n## {rows[-1][1]}: {UNITS} units, {TASKS:,} tasks, {TASKS * REPORTS_PER_TASK:,} reports\n")
-    print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
+    print_table(
+        f"{rows[-1][1]}: {UNITS} units, {TASKS:,} tasks, {TASKS * REPORTS_PER_TASK:,} reports", rows[:-1], started
     )
-    print(f"Run: {time.perf_counter() - started:.0f} s in all\n")
-    print("| measurement | result |\n|---|---|")
-    for title, value in rows[:-1]:
-        print(f"| {title} | {value} |")
 
 
 if __name__ == "__main__":
