@@ -655,7 +655,9 @@ class AssessmentStanding(SectionType):
             )
             blocks.append(
                 Paragraph(
-                    f"{status} " + _("%(count)s units; grades: %(grades)s.") % {"count": len(rows), "grades": grades}
+                    status
+                    + ("" if _is_chinese() else " ")
+                    + _("%(count)s units; grades: %(grades)s.") % {"count": len(rows), "grades": grades}
                 )
             )
             ours = next((r for r in rows if r["code"] == data.get("ours")), None)
