@@ -288,7 +288,7 @@ class Grounds(models.TextChoices):
 
 
 class ExemptionStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("fault tolerance", "Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
 

@@ -199,7 +199,9 @@ def indicator_rank_points(item: Item, units: list[Unit], day: date) -> dict[int,
     }  # type: ignore[arg-type]
     size = sum(1 for r in rows.values() if r.rank is not None)
     table = (
-        [float(p) for p in item.rank_points.replace("，", ",").split(",") if p.strip()] if item.rank_points else None
+        [float(p) for p in item.rank_points.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+        if item.rank_points
+        else None
     )
     out = {}
     for unit in units:

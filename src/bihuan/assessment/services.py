@@ -141,12 +141,23 @@ def check_item(data: Mapping[str, Any]) -> None:
     if straight_line and Decimal(str(data.get("worst_points", 60))) > Decimal(str(data.get("best_points", 100))):
         raise ValidationError({"worst_points": _("Points for last cannot exceed points for first.")})
     if data.get("period"):
-        from bihuan.indicators.periods import parse_period
+        from bihuan.indicators.periods import EXAMPLES, frequency_of
 
-        try:
-            parse_period(data["period"])
-        except ValueError:
-            raise ValidationError({"period": _("Write a period as 2025, 2025-Q4 or 2025-12.")}) from None
+        frequency = frequency_of(data["period"])
+        if frequency is None:
+            raise ValidationError({"period": _("Write a period as 2025, 2025-Q4 or 2025-12.")})
+        indicator = data.get("indicator")
+        if indicator is not None and frequency != indicator.frequency:
+            raise ValidationError(
+                {
+                    "period": _("%(indicator)s is %(frequency)s: write a period such as %(example)s.")
+                    % {
+                        "indicator": indicator.label,
+                        "frequency": indicator.get_frequency_display(),
+                        "example": EXAMPLES[indicator.frequency],
+                    }
+                }
+            )
 
 
 def save_item(actor: Any, scheme: Scheme, data: Mapping[str, Any], item: Item | None = None) -> Item:

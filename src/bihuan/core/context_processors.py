@@ -19,6 +19,7 @@ NAV = (
     (_("Key tasks"), "task-list", "list-check", None),
     (_("Statistics"), "task-statistics", "bar-chart", None),
     (_("Indicators"), "indicator-dashboard", "graph-up", None),
+    (_("Assessment"), "assessment-list", "award", None),
     (_("Bulletins"), "bulletin-list", "megaphone", None),
     (_("Units"), "unit-list", "diagram-3", None),
     (_("Plates"), "group-list", "grid-3x3-gap", None),
