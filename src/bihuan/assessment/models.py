@@ -88,7 +88,8 @@ class Scheme(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["year", "name"], name="scheme_name_unique_per_year")]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.name}"
+        # "2026年度县区考核" names its year already; "County assessment" does not
+        return self.name if str(self.year) in self.name else f"{self.year} {self.name}"
 
     @property
     def locked(self) -> bool:
