@@ -73,11 +73,15 @@ def test_a_units_view_marks_its_place_and_every_format_carries_the_table(scheme,
         html = selectors.rendered(doc, Format.HTML).decode()
     section = next(s for s in doc.sections if s.key == "assessment")
     table = next(b for b in section.blocks if b.kind == "table")
-    assert table.marked == {1}  # FGW is second
+    # before publication a unit's view holds its own row only, as the assessment pages do
+    assert [row[:2] for row in table.rows] == [[2, "市发改委"]] and table.marked == {0}
+    assert "141002" not in str(data) and "尧都" not in html
+    assert "共 2 个单位" in " ".join(b.text for b in section.blocks if b.kind == "paragraph")
     assert "市发改委" in " ".join(b.text for b in section.blocks if b.kind == "paragraph")
     word = WordDocument(io.BytesIO(docx))
     cells = [[c.text for c in row.cells] for t in word.tables for row in t.rows]
     assert ["2", "市发改委", "86.50", "0.00", "0.00", "良好"] in cells
+    assert not any("尧都" in cell for row in cells for cell in row)
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     sheet = next(book[name] for name in book.sheetnames if name.startswith("考核") or name.startswith("Assessment"))
     values = [[c.value for c in row] for row in sheet.iter_rows()]
@@ -93,3 +97,11 @@ def test_published_standing_is_the_snapshot(scheme, people, own_unit):
     data = standing()
     assert data["schemes"][0]["state"] == "published"
     assert [r["total"] for r in data["schemes"][0]["rows"]] == [93.0, 86.5]  # as published
+
+
+def test_a_units_view_of_a_published_scheme_lists_every_unit(scheme, people, own_unit):
+    assessor = people[Role.ASSESSOR]
+    scheme = services.move(assessor, scheme, SchemeState.PREVIEW, today=TODAY)
+    services.move(assessor, scheme, SchemeState.PUBLISHED, today=TODAY)
+    data = standing(own_unit)
+    assert [r["code"] for r in data["schemes"][0]["rows"]] == ["141002", "FGW"]

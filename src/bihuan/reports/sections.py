@@ -610,25 +610,33 @@ class AssessmentStanding(SectionType):
         standings = []
         for scheme in schemes:
             data = results_of(scheme, facts.today)
+            rows = [
+                {
+                    "rank": row["rank"],
+                    "code": row["unit"]["code"],
+                    "unit": row["unit"]["name"],
+                    "total": row["total"],
+                    "bonus": row["bonus"],
+                    "malus": row["malus"],
+                    "grade": row["grade"],
+                    "vetoed": row["vetoed"],
+                }
+                for row in data["units"]
+            ]
+            bands = [band["name"] for band in data["bands"]]
+            grades = {band: sum(1 for r in rows if r["grade"] == band) for band in bands}
+            if facts.unit is not None and scheme.state != SchemeState.PUBLISHED:
+                # as on the assessment pages: before publication a unit sees its own row, not the others'
+                rows = [r for r in rows if r["code"] == facts.unit.code]
             standings.append(
                 {
                     "name": scheme.name,
                     "state": scheme.state,
                     "as_of": data["as_of"],
-                    "bands": [band["name"] for band in data["bands"]],
-                    "rows": [
-                        {
-                            "rank": row["rank"],
-                            "code": row["unit"]["code"],
-                            "unit": row["unit"]["name"],
-                            "total": row["total"],
-                            "bonus": row["bonus"],
-                            "malus": row["malus"],
-                            "grade": row["grade"],
-                            "vetoed": row["vetoed"],
-                        }
-                        for row in data["units"]
-                    ],
+                    "bands": bands,
+                    "count": len(data["units"]),
+                    "grades": grades,
+                    "rows": rows,
                 }
             )
         if not standings:
@@ -642,7 +650,8 @@ class AssessmentStanding(SectionType):
         for index, scheme in enumerate(data["schemes"]):
             rows = scheme["rows"]
             published = scheme["state"] == SchemeState.PUBLISHED
-            counts = {band: sum(1 for r in rows if r["grade"] == band) for band in scheme["bands"]}
+            count = scheme.get("count", len(rows))
+            counts = scheme.get("grades") or {b: sum(1 for r in rows if r["grade"] == b) for b in scheme["bands"]}
             grades = ("、" if _is_chinese() else ", ").join(
                 f"{band} {count}" for band, count in counts.items() if count
             )
@@ -657,7 +666,7 @@ class AssessmentStanding(SectionType):
                 Paragraph(
                     status
                     + ("" if _is_chinese() else " ")
-                    + _("%(count)s units; grades: %(grades)s.") % {"count": len(rows), "grades": grades}
+                    + _("%(count)s units; grades: %(grades)s.") % {"count": count, "grades": grades}
                 )
             )
             ours = next((r for r in rows if r["code"] == data.get("ours")), None)
@@ -668,7 +677,7 @@ class AssessmentStanding(SectionType):
                         % {
                             "unit": ours["unit"],
                             "rank": ours["rank"],
-                            "count": len(rows),
+                            "count": count,
                             "total": ours["total"],
                             "grade": ours["grade"],
                         }
