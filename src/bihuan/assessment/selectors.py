@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from bihuan.assessment import results
-from bihuan.assessment.models import Adjustment, Exemption, ExemptionStatus, Scheme, SchemeState
+from bihuan.assessment.models import Adjustment, AdjustmentKind, Exemption, ExemptionStatus, Scheme, SchemeState
 from bihuan.core.policy import policy
-from bihuan.core.roles import unit_id_of
+from bihuan.core.roles import role_of, unit_id_of
 
 
 def schemes(user: Any) -> QuerySet[Scheme]:
@@ -60,6 +60,17 @@ def precedents(user: Any, grounds: str = "", text: str = "", exclude: int | None
     return queryset.order_by("-decided_at", "-id")
 
 
-def open_schemes_for_bulletin(user: Any, year: int) -> list[Scheme]:
-    """Schemes of the year whose standing a bulletin shows: open or in preview (or published)."""
-    return list(schemes(user).filter(year=year).exclude(state=SchemeState.DRAFT))
+def requestable_demerits(user: Any, scheme: Scheme, unit_id: int) -> set[int]:
+    """The unit's demerits this user may ask to excuse and that have no request pending or approved. The
+    adjustments come from the policy's visible set, so the rules are asked without a visibility query each."""
+    if scheme.state in (SchemeState.DRAFT, SchemeState.PUBLISHED):
+        return set()
+    role = role_of(user)
+    rules = policy.rules_for(Adjustment)
+    candidates = (
+        adjustments(user, scheme)
+        .filter(unit_id=unit_id, kind=AdjustmentKind.DEMERIT, withdrawn=False)
+        .exclude(exemptions__status__in=(ExemptionStatus.PENDING, ExemptionStatus.APPROVED))
+        .select_related("scheme")
+    )
+    return {a.pk for a in candidates if role and rules.can(user, role, "request_exemption", a)}

@@ -22,8 +22,6 @@ from django.views.decorators.http import require_POST
 from bihuan.assessment import exports, results, selectors, services, wording
 from bihuan.assessment.forms import BandForm, ItemForm, MoveForm, SchemeFilter, SchemeForm
 from bihuan.assessment.models import (
-    Adjustment,
-    AdjustmentKind,
     Exemption,
     ExemptionStatus,
     GradeBand,
@@ -33,7 +31,6 @@ from bihuan.assessment.models import (
     SchemeState,
 )
 from bihuan.core.policy import policy
-from bihuan.core.roles import role_of
 from bihuan.core.services import Conflict
 from bihuan.core.tables import Col, xlsx_response
 from bihuan.indicators.models import Indicator
@@ -378,22 +375,6 @@ def indicator_codes(row: dict[str, Any]) -> dict[int, str]:
     return dict(Indicator.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
 
 
-def requestable_demerits(user: Any, scheme: Scheme, unit_id: int) -> set[int]:
-    """The unit's demerits this user may ask to excuse and that have no request pending or approved. The
-    adjustments come from the policy's visible set, so the rules are asked without a visibility query each."""
-    if scheme.state in (SchemeState.DRAFT, SchemeState.PUBLISHED):
-        return set()
-    role = role_of(user)
-    rules = policy.rules_for(Adjustment)
-    candidates = (
-        selectors.adjustments(user, scheme)
-        .filter(unit_id=unit_id, kind=AdjustmentKind.DEMERIT, withdrawn=False)
-        .exclude(exemptions__status__in=(ExemptionStatus.PENDING, ExemptionStatus.APPROVED))
-        .select_related("scheme")
-    )
-    return {a.pk for a in candidates if role and rules.can(user, role, "request_exemption", a)}
-
-
 def sheet_adjustments(row: dict[str, Any], requestable: set[int]) -> list[dict[str, Any]]:
     return [
         {
@@ -442,7 +423,7 @@ def unit_sheet(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         "note_text": wording.grade_note(row.get("note", "")),
         "items": items,
         "facts": facts,
-        "adjustments": sheet_adjustments(row, requestable_demerits(request.user, scheme, unit_pk)),
+        "adjustments": sheet_adjustments(row, selectors.requestable_demerits(request.user, scheme, unit_pk)),
         "sees_all": policy.can(request.user, "view_all", scheme),
         "as_of": data["as_of"],
         "published_by": published_by(scheme),
