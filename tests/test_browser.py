@@ -142,6 +142,41 @@ def signed_in(browser, live_server, username):
     return page
 
 
+def wait_for_status(page, status: str) -> None:
+    """Wait for the task page to show `status`; if it does not come, fail with what the page, the server's
+    threads and the database were doing, so that a hang in CI explains itself."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(f'#task-status[data-status="{status}"]', timeout=30_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"the task page never showed {status!r}\n{hang_report(page)}")
+
+
+def hang_report(page) -> str:
+    import sys
+    import traceback
+
+    from django.db import connection
+
+    lines = [f"page: {page.url}", page.locator("body").inner_text()[:800]]
+    for ident, frame in sys._current_frames().items():
+        lines.append(f"--- thread {ident}\n" + "".join(traceback.format_stack(frame)[-8:]))
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        settings = connection.settings_dict
+        with psycopg.connect(
+            dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
+        ) as probe:
+            rows = probe.execute(
+                "select pid, state, wait_event_type, wait_event, xact_start, left(query, 300) "
+                "from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
+            ).fetchall()
+        lines += ["--- pg_stat_activity", *map(str, rows)]
+    return "\n".join(lines)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path):
     """Clerk drafts, head approves, supervisor returns, clerk fixes, head resubmits, supervisor accepts;
@@ -199,9 +234,7 @@ def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path
     head.fill("#reason-request_completion", "两家企业改造完成，通过验收")
     head.set_input_files("#files-request_completion", str(evidence))
     head.click("#confirm-request_completion")
-    # the page redirects to itself: wait for the new page's status rather than for its "load" event, which
-    # twice in CI did not come within 30 s on a busy machine
-    head.wait_for_selector('#task-status[data-status="completion_requested"]', timeout=60_000)
+    wait_for_status(head, "completion_requested")
     assert head.locator("#task-status").get_attribute("data-status") == "completion_requested"
     assert "验收材料.pdf" in head.locator("#attachments").inner_text()
 
@@ -210,7 +243,7 @@ def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path
     office.select_option("#rating-close", "5")
     office.fill("#reason-close", "验收合格，同意销号")
     office.click("#confirm-close")
-    office.wait_for_selector('#task-status[data-status="closed"]', timeout=60_000)
+    wait_for_status(office, "closed")
     assert office.locator("#task-status").get_attribute("data-status") == "closed"
     assert office.locator("#task-light").count() == 0  # a closed task has no light
     timeline = office.locator("#timeline").inner_text()
