@@ -185,6 +185,6 @@ def test_pages_speak_english_too(bulletins, people, client):
 
 
 def _stored(kept: Any) -> bytes:
-    from bihuan.core.notifications import stored_file_path
+    from bihuan.core.files import stored_file_path
 
     return stored_file_path(kept.sha256).read_bytes()

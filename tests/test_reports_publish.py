@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from docx import Document as WordDocument
 
 from bihuan import cli
+from bihuan.core.files import stored_file_path
 from bihuan.core.models import AuditEvent, Notification
-from bihuan.core.notifications import stored_file_path
 from bihuan.core.roles import Role
 from bihuan.core.services import Conflict
 from bihuan.reports import services, ticks

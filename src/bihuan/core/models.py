@@ -153,7 +153,7 @@ class Delivery(TimeStampedModel):
     )
     payload = models.JSONField(_("payload"), default=dict)
     # E-mail only: files sent along, as stored under FILES_ROOT by their SHA-256
-    # ({"filename", "content_type", "sha256"}); see notifications.stored_file_path.
+    # ({"filename", "content_type", "sha256"}); see core.files.stored_file_path.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

@@ -10,7 +10,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bihuan.core import audit
+from bihuan.core.files import stored_file_path
 from bihuan.core.models import Delivery, Notification, WebhookEndpoint
 from bihuan.core.policy import policy
 
@@ -26,11 +26,6 @@ from bihuan.core.policy import policy
 def absolute_url(path: str) -> str:
     base = getattr(settings, "BIHUAN_BASE_URL", "") or ""
     return f"{base.rstrip('/')}{path}" if path.startswith("/") and base else path
-
-
-def stored_file_path(digest: str) -> Path:
-    """Where a file kept by its SHA-256 lives (evidence files, published bulletins): FILES_ROOT/ab/abcd…"""
-    return Path(settings.FILES_ROOT) / digest[:2] / digest
 
 
 def notify(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bihuan.core.api import PolicyViewSet
-from bihuan.core.notifications import stored_file_path
+from bihuan.core.files import kept_file_response
 from bihuan.org.models import Unit
 from bihuan.reports import selectors, services
 from bihuan.reports.filtersets import BulletinFilter
@@ -160,11 +160,6 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.U
             response["Content-Disposition"] = f'attachment; filename="bulletin-{bulletin.period}-draft.{fmt}"'
             return response
         kept = selectors.files(request.user, bulletin).get(fmt)
-        if kept is None or not stored_file_path(kept.sha256).is_file():
+        if kept is None:
             raise Http404
-        return FileResponse(
-            stored_file_path(kept.sha256).open("rb"),
-            as_attachment=True,
-            filename=kept.filename,
-            content_type=kept.content_type,
-        )
+        return kept_file_response(kept.sha256, kept.filename, kept.content_type)

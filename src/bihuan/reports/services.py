@@ -4,9 +4,6 @@ written again: every service refuses it."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -20,7 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bihuan.core import audit
-from bihuan.core.notifications import notify, stored_file_path
+from bihuan.core.files import keep_bytes
+from bihuan.core.notifications import notify
 from bihuan.core.policy import policy
 from bihuan.core.roles import SYSTEM, Role
 from bihuan.core.services import Conflict
@@ -222,13 +220,7 @@ def next_number(bulletin: Bulletin, year: int) -> str:
 
 def _keep(bulletin: Bulletin, fmt: str, content: bytes) -> BulletinFile:
     """Write the file under FILES_ROOT by its SHA-256 (atomically: a reader never sees half a file)."""
-    digest = hashlib.sha256(content).hexdigest()
-    path = stored_file_path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-            handle.write(content)
-        os.replace(handle.name, path)
+    digest = keep_bytes(content)
     name = f"bulletin-{bulletin.period}{'-' + bulletin.unit.code if bulletin.unit else ''}.{fmt}"
     return BulletinFile.objects.create(
         bulletin=bulletin, format=fmt, filename=name, content_type=CONTENT_TYPES[fmt], size=len(content), sha256=digest

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from bihuan.core.notifications import stored_file_path
+from bihuan.core.files import kept_file_response
 from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict
@@ -210,9 +210,4 @@ def bulletin_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     kept = selectors.files(request.user, bulletin).get(fmt)
     if kept is None:
         raise Http404
-    path = stored_file_path(kept.sha256)
-    if not path.is_file():
-        raise Http404(_("The file is missing from the server's file store."))
-    return FileResponse(
-        path.open("rb"), as_attachment=not inline, filename=kept.filename, content_type=kept.content_type
-    )
+    return kept_file_response(kept.sha256, kept.filename, kept.content_type, inline=inline)

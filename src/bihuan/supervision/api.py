@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from bihuan.blueprint.models import Category, Goal
 from bihuan.core.api import PolicyViewSet, ServiceViewSet
+from bihuan.core.files import kept_file_response
 from bihuan.core.policy import policy
 from bihuan.org.models import Unit
 from bihuan.supervision import selectors, services
@@ -430,7 +431,4 @@ class AttachmentViewSet(TaskPartViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         attachment = self.get_object()
-        path = services.attachment_path(attachment.sha256)
-        if not path.is_file():
-            raise Http404
-        return FileResponse(path.open("rb"), as_attachment=True, filename=attachment.filename)
+        return kept_file_response(attachment.sha256, attachment.filename, attachment.content_type)

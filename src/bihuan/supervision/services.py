@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
 from collections.abc import Mapping, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bihuan.core import audit
+from bihuan.core import audit, files
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict, save_model
 from bihuan.org.models import Unit
@@ -427,69 +423,33 @@ def attach(
 ) -> Attachment:
     """Keep an evidence file for a task (or one of its reports), within the deployment's size and type limits."""
     policy.require(actor, "attach", task)
-    name = Path(filename).name.strip()[:255]
-    limit = settings.BIHUAN["ATTACHMENT_MAX_BYTES"]
-    allowed = settings.BIHUAN["ATTACHMENT_TYPES"]
-    if not name:
-        raise ValidationError({"file": _("Choose a file.")})
-    if len(content) > limit:
-        raise ValidationError(
-            {
-                "file": _("%(name)s is %(size)s MB; at most %(limit)s MB are allowed.")
-                % {"name": name, "size": round(len(content) / 2**20, 1), "limit": round(limit / 2**20, 1)}
-            }
-        )
-    if not content:
-        raise ValidationError({"file": _("%(name)s is empty.") % {"name": name}})
-    if Path(name).suffix.lower() not in allowed:
-        raise ValidationError(
-            {
-                "file": _("%(name)s: files of this type are not accepted; allowed: %(types)s")
-                % {"name": name, "types": " ".join(allowed)}
-            }
-        )
     if report is not None and report.task_id != task.pk:
         raise ValidationError({"report": _("The report belongs to another task.")})
-    digest = hashlib.sha256(content).hexdigest()
-    path = attachment_path(digest)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(content)
-        temporary.replace(path)  # atomic: a reader never sees half a file
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    try:
+        kept = files.keep_evidence(filename, content)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
     with transaction.atomic(savepoint=False):
         attachment = Attachment.objects.create(
             task=task,
             report=report,
-            filename=name,
-            size=len(content),
-            sha256=digest,
-            content_type=content_type,
+            filename=kept.filename,
+            size=kept.size,
+            sha256=kept.sha256,
+            content_type=kept.content_type,
             uploaded_by=_person(actor),
         )
-        audit.record(actor, "attachment.added", attachment, {"file": name, "size": len(content), "sha256": digest})
+        audit.record(
+            actor, "attachment.added", attachment, {"file": kept.filename, "size": kept.size, "sha256": kept.sha256}
+        )
     return attachment
 
 
 def attach_upload(actor: Any, task: KeyTask, upload: Any, report: ProgressReport | None = None) -> Attachment:
-    """`attach` for an uploaded file: its size is checked before it is read, so an oversized upload is
-    refused without being loaded into memory."""
+    """`attach` for an uploaded file, whose size is checked before it is read."""
     policy.require(actor, "attach", task)
-    limit = settings.BIHUAN["ATTACHMENT_MAX_BYTES"]
-    if upload.size > limit:
-        raise ValidationError(
-            {
-                "file": _("%(name)s is %(size)s MB; at most %(limit)s MB are allowed.")
-                % {
-                    "name": Path(upload.name).name,
-                    "size": round(upload.size / 2**20, 1),
-                    "limit": round(limit / 2**20, 1),
-                }
-            }
-        )
-    return attach(actor, task, upload.name, upload.read(), report=report)
-
-
-def attachment_path(digest: str) -> Path:
-    return Path(settings.FILES_ROOT) / digest[:2] / digest
+    try:
+        name, content = files.read_upload(upload)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    return attach(actor, task, name, content, report=report)

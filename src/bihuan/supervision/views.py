@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from bihuan.core.files import kept_file_response
 from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
 from bihuan.core.roles import role_of
@@ -406,13 +407,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(policy.visible(request.user, Attachment.objects.all()), pk=pk)
-    path = services.attachment_path(attachment.sha256)
-    if not path.is_file():
-        raise Http404
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=attachment.filename)
-    response["Content-Type"] = attachment.content_type
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return kept_file_response(attachment.sha256, attachment.filename, attachment.content_type)
 
 
 @login_required
