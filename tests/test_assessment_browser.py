@@ -52,7 +52,7 @@ def look(page, name, width):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [1280, 390])
-def test_request_and_approve_fault_tolerance(case, live_server, browser, width):  # noqa: F811
+def test_request_and_approve_fault_tolerance(case, live_server, browser, width, tmp_path):  # noqa: F811
     # No database access below: under Playwright's event loop Django would open a second connection.
     base = live_server.url
     sheet_url = f"{base}/assessment/{case['scheme']}/units/{case['unit']}/"
@@ -63,8 +63,12 @@ def test_request_and_approve_fault_tolerance(case, live_server, browser, width):
     clerk.click(f"#request-{case['demerit']}")
     clerk.select_option("#id_grounds", "force_majeure")
     clerk.fill("#id_explanation", "连续暴雨导致施工中断，工期顺延两个月。")
+    certificate = tmp_path / "气象证明.pdf"
+    certificate.write_bytes(b"%PDF-1.4 certificate")
+    clerk.set_input_files("#id_files", str(certificate))
     clerk.click("#exemption-form button[type=submit]")
     clerk.wait_for_selector("#exemption-status[data-status=pending]")
+    assert "气象证明.pdf" in clerk.locator("#request-files").inner_text()
     exemption_url = clerk.url
     assert "属不可抗力" not in clerk.locator("#precedents").inner_text()  # another unit's case, not published
 
@@ -88,6 +92,10 @@ def test_request_and_approve_fault_tolerance(case, live_server, browser, width):
     assert office.locator("#id_per_return").is_visible() and not office.locator("#id_indicator").is_visible()
     office.goto(exemption_url)
     assert "属不可抗力，予以容错。" in office.locator("#precedents").inner_text()  # the same grounds before
+    with office.expect_download() as download:
+        office.locator("#request-files a").click()
+    assert download.value.suggested_filename == "气象证明.pdf"
+    assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 certificate"
     look(office, "exemption", width)
     office.check("#id_decision_0")
     office.fill("#id_decision_reason", "有气象部门证明，同类先例已容错。")

@@ -6,11 +6,13 @@ from datetime import date
 
 import pytest
 from django.db import transaction
+from docx import Document as WordDocument
 
 from bihuan.assessment.models import Adjustment, Exemption, Result, Scheme, SchemeState
 from bihuan.assessment.results import compute
 from bihuan.assessment.services import snapshot_digest
 from bihuan.core.audit import verify_chain
+from bihuan.core.files import stored_file_path
 from bihuan.core.models import AuditEvent
 from bihuan.demo.assessment import demo_scheme_names
 from bihuan.demo.loader import load_demo
@@ -52,6 +54,9 @@ def test_the_stories_the_demo_tells(schemes):
     decided = {e.status: e for e in Exemption.objects.select_related("adjustment__unit")}
     assert set(decided) == {"approved", "rejected"}
     assert decided["approved"].adjustment.unit.code == "141002" and decided["rejected"].adjustment.unit.code == "FGW"
+    evidence = decided["approved"].files.get()  # the county's written explanation, a real Word document
+    document = WordDocument(stored_file_path(evidence.sha256))
+    assert evidence.filename.endswith("（示例）.docx") and "演示数据" in document.paragraphs[-1].text
     automatic = Adjustment.objects.exclude(rule="")
     assert automatic.exists()  # drawn from the demo's supervision history
     excellent = Result.objects.filter(scheme=counties, grade="优秀").count()

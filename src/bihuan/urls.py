@@ -46,6 +46,7 @@ router.register("assessment-bands", assessment_api.GradeBandViewSet, basename="a
 router.register("assessment-scores", assessment_api.ManualScoreViewSet, basename="assessment-score")
 router.register("assessment-adjustments", assessment_api.AdjustmentViewSet, basename="assessment-adjustment")
 router.register("assessment-exemptions", assessment_api.ExemptionViewSet, basename="assessment-exemption")
+router.register("assessment-files", assessment_api.EvidenceFileViewSet, basename="assessment-file")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

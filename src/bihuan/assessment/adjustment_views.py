@@ -21,6 +21,7 @@ from bihuan.assessment import selectors, services, wording
 from bihuan.assessment.forms import AdjustmentForm, ManualScoreRowForm, ReasonForm
 from bihuan.assessment.models import Adjustment, AdjustmentKind, Item, ManualScore, Method, Scheme
 from bihuan.assessment.views import STATE_BADGES, attempt, scheme_url, visible_scheme
+from bihuan.core.files import kept_file_response
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict
 from bihuan.core.tables import Col, xlsx_response
@@ -43,6 +44,7 @@ def adjustment_columns() -> list[Col]:
         Col(gettext_lazy("points"), lambda a: float(a.points), width=8),
         Col(gettext_lazy("reason"), lambda a: a.reason, width=40),
         Col(gettext_lazy("evidence"), lambda a: a.evidence, width=24),
+        Col(gettext_lazy("evidence files"), lambda a: "\n".join(f.filename for f in a.files.all()), width=24),
         Col(gettext_lazy("automatic rule"), lambda a: a.get_rule_display() if a.rule else "", width=14),
         Col(gettext_lazy("key task"), lambda a: a.task.number if a.task else "", width=12),
         Col(gettext_lazy("state"), lambda a: a.state_text, width=12),
@@ -72,8 +74,12 @@ def adjustment_list(request: HttpRequest, pk: int) -> HttpResponse:
     if not ({"adjust", "view_all"} & allowed):
         raise PermissionDenied
     units = list(scheme.units.order_by("sort_order", "code"))
+    posted = request.method == "POST"
     form = AdjustmentForm(
-        request.POST if request.method == "POST" else None, units=units, kinds=allowed_kinds(request.user)
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        units=units,
+        kinds=allowed_kinds(request.user),
     )
     if request.method == "POST":
         policy.require(request.user, "adjust", scheme)
@@ -88,6 +94,7 @@ def adjustment_list(request: HttpRequest, pk: int) -> HttpResponse:
                     data["points"] or 0,
                     data["reason"],
                     data["evidence"],
+                    uploads=data["files"],
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -97,7 +104,7 @@ def adjustment_list(request: HttpRequest, pk: int) -> HttpResponse:
     adjustments = _with_state(
         list(
             selectors.adjustments(request.user, scheme)
-            .prefetch_related("exemptions")
+            .prefetch_related("exemptions", "files")
             .order_by("unit__sort_order", "unit__code", "created_at", "id")
         )
     )
@@ -168,6 +175,13 @@ def refresh_demerits(request: HttpRequest, pk: int) -> HttpResponse:
             % {"added": added, "withdrawn": withdrawn},
         )
     return redirect(adjustments_url(scheme))
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """An evidence file, to whoever may see the adjustment or the fault-tolerance request it came with."""
+    kept = get_object_or_404(selectors.evidence_files(request.user), pk=pk)
+    return kept_file_response(kept.sha256, kept.filename, kept.content_type)
 
 
 # ---- manual scores ---------------------------------------------------------------------------------

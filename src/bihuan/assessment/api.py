@@ -11,7 +11,7 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,6 +31,7 @@ from bihuan.assessment import selectors, services
 from bihuan.assessment.models import (
     Adjustment,
     AdjustmentKind,
+    EvidenceFile,
     Exemption,
     ExemptionStatus,
     GradeBand,
@@ -42,6 +43,7 @@ from bihuan.assessment.models import (
     SchemeState,
 )
 from bihuan.core.api import PolicyPermission, PolicyViewSet, ServiceViewSet
+from bihuan.core.files import kept_file_response
 from bihuan.core.policy import policy
 from bihuan.indicators.models import Indicator, PeerGroup
 from bihuan.org.models import Unit
@@ -451,10 +453,28 @@ class ManualScoreViewSet(
 # ---- adjustments -----------------------------------------------------------------------------------
 
 
+class AssessmentEvidenceFileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EvidenceFile
+        fields = ["id", "adjustment", "exemption", "filename", "size", "sha256", "content_type", "created_at"]
+        read_only_fields = fields
+
+
+def uploads_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.FileField(),
+        write_only=True,
+        required=False,
+        help_text="evidence files to keep with it (send the request as multipart/form-data)",
+    )
+
+
 class AssessmentAdjustmentSerializer(serializers.ModelSerializer):
     scheme = VisibleRelatedField(queryset=Scheme.objects.all())
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    files = AssessmentEvidenceFileSerializer(many=True, read_only=True)
+    uploads = uploads_field()
 
     class Meta:
         model = Adjustment
@@ -473,6 +493,8 @@ class AssessmentAdjustmentSerializer(serializers.ModelSerializer):
             "withdrawn_reason",
             "created_by",
             "created_at",
+            "files",
+            "uploads",
         ]
         read_only_fields = ["rule", "source_key", "task", "withdrawn", "withdrawn_reason", "created_at"]
         extra_kwargs = {"reason": {"allow_blank": True}}  # the service says what a reason needs
@@ -502,20 +524,22 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     permission_classes = [ServiceDecides]
 
     def select(self, user: Any) -> Any:
-        queryset = Adjustment.objects.select_related("unit", "created_by")
+        queryset = Adjustment.objects.select_related("unit", "created_by").prefetch_related("files")
         return policy.visible(user, queryset).order_by("scheme_id", "unit_id", "created_at", "id")
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        serializer.instance = services.add_adjustment(
-            self.request.user,
-            data["scheme"],
-            data["unit"],
-            data["kind"],
-            data.get("points", 0),
-            data["reason"],
-            data.get("evidence", ""),
-        )
+        with errors_renamed({"files": "uploads"}):
+            serializer.instance = services.add_adjustment(
+                self.request.user,
+                data["scheme"],
+                data["unit"],
+                data["kind"],
+                data.get("points", 0),
+                data["reason"],
+                data.get("evidence", ""),
+                uploads=data.get("uploads", []),
+            )
 
     @extend_schema(request=AssessmentWithdrawSerializer, responses=AssessmentAdjustmentSerializer)
     @action(detail=True, methods=["post"])
@@ -539,6 +563,8 @@ class AssessmentExemptionSerializer(serializers.ModelSerializer):
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     # A plain string in the schema: extension requests have the same choice set under the same name.
     status = serializers.CharField(read_only=True, help_text="pending, approved or rejected")
+    files = AssessmentEvidenceFileSerializer(many=True, read_only=True)
+    uploads = uploads_field()
 
     class Meta:
         model = Exemption
@@ -557,6 +583,8 @@ class AssessmentExemptionSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_reason",
+            "files",
+            "uploads",
         ]
         read_only_fields = ["status", "created_at", "decided_at", "decision_reason"]
         extra_kwargs = {"explanation": {"allow_blank": True}}  # the service says what it needs
@@ -594,13 +622,19 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     permission_classes = [ServiceDecides]
 
     def select(self, user: Any) -> Any:
-        return selectors.exemptions(user).order_by("-created_at", "-id")
+        return selectors.exemptions(user).prefetch_related("files").order_by("-created_at", "-id")
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        serializer.instance = services.request_exemption(
-            self.request.user, data["adjustment"], data["grounds"], data["explanation"], data.get("evidence", "")
-        )
+        with errors_renamed({"files": "uploads"}):
+            serializer.instance = services.request_exemption(
+                self.request.user,
+                data["adjustment"],
+                data["grounds"],
+                data["explanation"],
+                data.get("evidence", ""),
+                data.get("uploads", []),
+            )
 
     @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentExemptionSerializer)
     @action(detail=True, methods=["post"])
@@ -622,13 +656,37 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         query.is_valid(raise_exception=True)
         found = selectors.precedents(
             request.user, grounds=query.validated_data.get("grounds", ""), text=query.validated_data.get("q", "")
-        )
+        ).prefetch_related("files")
         page = self.paginate_queryset(found)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+class EvidenceFileFilter(django_filters.FilterSet):
+    class Meta:
+        model = EvidenceFile
+        fields = ["adjustment", "exemption"]
+
+
+class EvidenceFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+    """Evidence files of the adjustments and fault-tolerance requests you may see."""
+
+    serializer_class = AssessmentEvidenceFileSerializer
+    queryset_model = EvidenceFile
+    filterset_class = EvidenceFileFilter
+
+    def select(self, user: Any) -> Any:
+        return selectors.evidence_files(user).order_by("id")
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        kept = self.get_object()
+        return kept_file_response(kept.sha256, kept.filename, kept.content_type)
+
+
 __all__ = [
     "AdjustmentViewSet",
+    "EvidenceFileViewSet",
     "ExemptionViewSet",
     "GradeBandViewSet",
     "ItemViewSet",

@@ -45,12 +45,13 @@ def request_exemption(request: HttpRequest, adjustment_pk: int) -> HttpResponse:
         policy.visible(request.user, Adjustment.objects.select_related("scheme", "unit", "task")), pk=adjustment_pk
     )
     policy.require(request.user, "request_exemption", adjustment)
-    form = ExemptionRequestForm(request.POST if request.method == "POST" else None)
+    posted = request.method == "POST"
+    form = ExemptionRequestForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             exemption = services.request_exemption(
-                request.user, adjustment, data["grounds"], data["explanation"], data["evidence"]
+                request.user, adjustment, data["grounds"], data["explanation"], data["evidence"], data["files"]
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -83,6 +84,8 @@ def exemption_columns() -> list[Col]:
         Col(gettext_lazy("points"), lambda e: float(e.adjustment.points), width=8),
         Col(gettext_lazy("grounds"), lambda e: e.get_grounds_display(), width=20),
         Col(gettext_lazy("explanation"), lambda e: e.explanation, width=40),
+        Col(gettext_lazy("evidence"), lambda e: e.evidence, width=24),
+        Col(gettext_lazy("evidence files"), lambda e: "\n".join(f.filename for f in e.files.all()), width=24),
         Col(gettext_lazy("requested by"), lambda e: person(e.requested_by), width=12),
         Col(gettext_lazy("requested at"), lambda e: e.created_at, width=16),
         Col(gettext_lazy("decided by"), lambda e: person(e.decided_by), width=12),
@@ -107,7 +110,7 @@ def exemption_list(request: HttpRequest) -> HttpResponse:
     pending_first = Case(
         When(status=ExemptionStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
-    queryset = queryset.order_by(pending_first, "-created_at", "-id")
+    queryset = queryset.order_by(pending_first, "-created_at", "-id").prefetch_related("files")
     if request.GET.get("format") == "xlsx":
         return xlsx_response("fault-tolerance", _("Fault-tolerance requests"), exemption_columns(), queryset)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))

@@ -21,8 +21,8 @@ from bihuan.assessment.models import (
     Scheme,
     SchemeState,
 )
-from bihuan.assessment.services import BAND_FIELDS, ITEM_FIELDS, SCHEME_FIELDS
-from bihuan.core.forms import BootstrapMixin, bootstrapify
+from bihuan.assessment.services import BAND_FIELDS, ITEM_FIELDS, MAX_EVIDENCE_FILES, SCHEME_FIELDS
+from bihuan.core.forms import BootstrapMixin, EvidenceFilesField, bootstrapify
 from bihuan.indicators.models import Indicator, PeerGroup
 from bihuan.org.models import Unit
 
@@ -176,6 +176,7 @@ class AdjustmentForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Document numbers, links, where to look."),
     )
+    files = EvidenceFilesField(MAX_EVIDENCE_FILES)
 
     def __init__(self, *args: Any, units: list[Unit], kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -233,6 +234,7 @@ class ExemptionRequestForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Document numbers, links, where to look."),
     )
+    files = EvidenceFilesField(MAX_EVIDENCE_FILES)
 
 
 class DecisionForm(forms.Form):

@@ -330,6 +330,45 @@ class Exemption(TimeStampedModel):
         return f"{self.adjustment}: {self.get_status_display()}"
 
 
+class EvidenceFile(TimeStampedModel):
+    """A file given as evidence (佐证材料) for an adjustment (e.g. the award's certificate, the document that
+    criticised the unit) or for a fault-tolerance request. Kept in the file store by its SHA-256."""
+
+    adjustment = models.ForeignKey(
+        Adjustment, on_delete=models.CASCADE, null=True, blank=True, related_name="files", verbose_name=_("adjustment")
+    )
+    exemption = models.ForeignKey(
+        Exemption,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="files",
+        verbose_name=_("exemption request"),
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(adjustment__isnull=False, exemption__isnull=True)
+                | models.Q(adjustment__isnull=True, exemption__isnull=False),
+                name="evidence_file_belongs_to_one_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class Result(models.Model):
     """A unit's published result, copied from the scheme's snapshot at publication, for lists and the API."""
 

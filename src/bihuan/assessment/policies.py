@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from bihuan.assessment.models import (
     Adjustment,
     AdjustmentKind,
+    EvidenceFile,
     Exemption,
     ExemptionStatus,
     GradeBand,
@@ -176,6 +177,17 @@ class ExemptionRules(Rules):
         return _own_unit_or_all(user, role, queryset, "adjustment__unit")
 
 
+class EvidenceFileRules(Rules):
+    """An evidence file is seen by whoever sees the adjustment or the request it was given for."""
+
+    model = EvidenceFile
+
+    def scope(self, user: Any, role: str, queryset: QuerySet) -> QuerySet:
+        adjustments = AdjustmentRules().scope(user, role, Adjustment.objects.all()).values("pk")
+        exemptions = ExemptionRules().scope(user, role, Exemption.objects.all()).values("pk")
+        return queryset.filter(Q(adjustment__in=adjustments) | Q(exemption__in=exemptions))
+
+
 policy.register(SchemeRules())
 policy.register(PartOfSchemeRules(Item))
 policy.register(PartOfSchemeRules(GradeBand))
@@ -183,3 +195,4 @@ policy.register(ManualScoreRules())
 policy.register(ResultRules())
 policy.register(AdjustmentRules())
 policy.register(ExemptionRules())
+policy.register(EvidenceFileRules())

@@ -8,7 +8,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from bihuan.assessment import results
-from bihuan.assessment.models import Adjustment, AdjustmentKind, Exemption, ExemptionStatus, Scheme, SchemeState
+from bihuan.assessment.models import (
+    Adjustment,
+    AdjustmentKind,
+    EvidenceFile,
+    Exemption,
+    ExemptionStatus,
+    Scheme,
+    SchemeState,
+)
 from bihuan.core.policy import policy
 from bihuan.core.roles import role_of, unit_id_of
 
@@ -36,6 +44,10 @@ def unit_sheet(user: Any, scheme: Scheme, unit_id: int, today: date | None = Non
 
 def adjustments(user: Any, scheme: Scheme) -> QuerySet[Adjustment]:
     return policy.visible(user, Adjustment.objects.filter(scheme=scheme)).select_related("unit", "task", "created_by")
+
+
+def evidence_files(user: Any) -> QuerySet[EvidenceFile]:
+    return policy.visible(user, EvidenceFile.objects.all())
 
 
 def exemptions(user: Any, status: str | None = None) -> QuerySet[Exemption]:

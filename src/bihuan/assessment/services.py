@@ -23,6 +23,7 @@ from bihuan.assessment.models import (
     Adjustment,
     AdjustmentKind,
     AutoRule,
+    EvidenceFile,
     Exemption,
     ExemptionStatus,
     GradeBand,
@@ -33,7 +34,7 @@ from bihuan.assessment.models import (
     Scheme,
     SchemeState,
 )
-from bihuan.core import audit
+from bihuan.core import audit, files
 from bihuan.core.models import AuditEvent
 from bihuan.core.notifications import notify
 from bihuan.core.policy import policy
@@ -340,10 +341,52 @@ def save_manual_score(actor: Any, item: Item, unit: Unit, points: Decimal, comme
     return score
 
 
+# ---- evidence files ----------------------------------------------------------------------------------
+MAX_EVIDENCE_FILES = 10
+
+
+def read_evidence(uploads: Sequence[Any]) -> list[tuple[str, bytes]]:
+    """Every uploaded evidence file read and checked before anything is kept or written (all or nothing)."""
+    if len(uploads) > MAX_EVIDENCE_FILES:
+        raise ValidationError({"files": _("At most %(count)s files at a time.") % {"count": MAX_EVIDENCE_FILES}})
+    checked = []
+    for upload in uploads:
+        try:
+            name, content = files.read_upload(upload)
+            checked.append((files.check_evidence(name, content), content))
+        except ValidationError as error:
+            raise ValidationError({"files": error.messages}) from None
+    return checked
+
+
+def _keep_evidence(actor: Any, evidence: Sequence[tuple[str, bytes]], **owner: Any) -> list[dict[str, str]]:
+    """Keep the checked files for an adjustment or an exemption; what the audit event records of them."""
+    recorded = []
+    for name, content in evidence:
+        kept = files.keep_evidence(name, content)
+        EvidenceFile.objects.create(
+            **owner,
+            filename=kept.filename,
+            size=kept.size,
+            sha256=kept.sha256,
+            content_type=kept.content_type,
+            uploaded_by=_person(actor),
+        )
+        recorded.append({"file": kept.filename, "sha256": kept.sha256})
+    return recorded
+
+
 def add_adjustment(
-    actor: Any, scheme: Scheme, unit: Unit, kind: str, points: Decimal | float, reason: str, evidence: str = ""
+    actor: Any,
+    scheme: Scheme,
+    unit: Unit,
+    kind: str,
+    points: Decimal | float,
+    reason: str,
+    evidence: str = "",
+    uploads: Sequence[Any] = (),
 ) -> Adjustment:
-    """An incentive, a demerit or a veto entered by hand."""
+    """An incentive, a demerit or a veto entered by hand, with its evidence described and/or uploaded."""
     scheme = _fresh(scheme)
     policy.require(actor, "adjust", scheme)
     if kind not in AdjustmentKind.values:
@@ -361,6 +404,7 @@ def add_adjustment(
         points = Decimal(0)
     elif not Decimal(0) < points <= Decimal(100):
         raise ValidationError({"points": _("Points must be more than 0 and at most 100.")})
+    checked = read_evidence(uploads)
     with transaction.atomic():
         adjustment = Adjustment.objects.create(
             scheme=scheme,
@@ -371,12 +415,10 @@ def add_adjustment(
             evidence=evidence.strip(),
             created_by=_person(actor),
         )
-        audit.record(
-            actor,
-            f"adjustment.{kind}",
-            adjustment,
-            {"unit": unit.code, "points": str(points), "reason": reason.strip()},
-        )
+        changes: dict[str, Any] = {"unit": unit.code, "points": str(points), "reason": reason.strip()}
+        if checked:
+            changes["files"] = _keep_evidence(actor, checked, adjustment=adjustment)
+        audit.record(actor, f"adjustment.{kind}", adjustment, changes)
     if kind in (AdjustmentKind.DEMERIT, AdjustmentKind.VETO):
         _tell_unit(
             unit,
@@ -549,8 +591,14 @@ AUTO_GONE = "—"  # the mark of an automatic demerit whose cause went away (sho
 
 
 def request_exemption(
-    actor: Any, adjustment: Adjustment, grounds: str, explanation: str, evidence: str = ""
+    actor: Any,
+    adjustment: Adjustment,
+    grounds: str,
+    explanation: str,
+    evidence: str = "",
+    uploads: Sequence[Any] = (),
 ) -> Exemption:
+    """A unit asks to excuse its demerit, with its explanation and evidence (described and/or uploaded)."""
     policy.require(actor, "request_exemption", adjustment)
     from bihuan.assessment.models import Grounds
 
@@ -560,6 +608,7 @@ def request_exemption(
         raise ValidationError(
             {"explanation": _("Explain what happened and why it should be excused (at least 10 characters).")}
         )
+    checked = read_evidence(uploads)
     with transaction.atomic():
         Adjustment.objects.select_for_update().filter(pk=adjustment.pk).first()
         if Exemption.objects.filter(adjustment=adjustment).exclude(status=ExemptionStatus.REJECTED).exists():
@@ -571,7 +620,10 @@ def request_exemption(
             evidence=evidence.strip(),
             requested_by=_person(actor),
         )
-        audit.record(actor, "exemption.requested", exemption, {"grounds": grounds, "adjustment": adjustment.pk})
+        changes: dict[str, Any] = {"grounds": grounds, "adjustment": adjustment.pk}
+        if checked:
+            changes["files"] = _keep_evidence(actor, checked, exemption=exemption)
+        audit.record(actor, "exemption.requested", exemption, changes)
     from django.contrib.auth import get_user_model
 
     assessors = get_user_model().objects.filter(is_active=True, profile__role=Role.ASSESSOR)

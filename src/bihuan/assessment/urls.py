@@ -27,6 +27,7 @@ urlpatterns = [
         name="assessment-withdraw",
     ),
     path("demerits/<int:adjustment_pk>/exemption/", exemption_views.request_exemption, name="assessment-request"),
+    path("files/<int:pk>/", adjustment_views.evidence_file, name="assessment-file"),
     path("exemptions/", exemption_views.exemption_list, name="assessment-exemptions"),
     path("exemptions/<int:pk>/", exemption_views.exemption_detail, name="assessment-exemption"),
 ]

@@ -5,10 +5,14 @@ then previewed and published. Everything is illustrative: reasons say （示例�
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+
+import docx
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bihuan.assessment import services
 from bihuan.assessment.models import AdjustmentKind, Method, Scheme, SchemeState
@@ -190,6 +194,18 @@ def _fault_tolerance(assessor: Any, users: Any, counties: Scheme, departments: S
         "整改方案按原要求推进中，省里调整了污水处理排放标准，方案须重新论证报批，致整改完成时间推后两个月；"
         "已按新标准完成整改并通过验收（示例）。",
         "省生态环境厅关于调整排放标准的通知；整改验收意见（示例）",
+        [
+            _document(
+                "关于中央环保督察反馈问题整改情况的说明（示例）.docx",
+                "关于中央环保督察反馈问题整改情况的说明",
+                [
+                    "一、整改任务按原方案于年初启动，施工单位已进场。",
+                    "二、省生态环境厅调整污水处理排放标准后，整改方案须按新标准重新论证报批，完成时间推后两个月。",
+                    "三、现已按新标准完成整改，并通过市生态环境局组织的验收。",
+                    "（本文件为演示数据，非真实公文。）",
+                ],
+            )
+        ],
     )
     services.decide_exemption(
         assessor,
@@ -211,6 +227,17 @@ def _fault_tolerance(assessor: Any, users: Any, counties: Scheme, departments: S
         False,
         "按时汇总报送是牵头单位的职责，迟报属主观履职不到位，不符合容错情形，不予容错（示例）。",
     )
+
+
+def _document(filename: str, title: str, paragraphs: list[str]) -> SimpleUploadedFile:
+    """A short Word document, as a unit would attach to its request (the demo's evidence file)."""
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return SimpleUploadedFile(filename, buffer.getvalue())
 
 
 def demo_scheme_names(year: int) -> list[str]:
