@@ -534,6 +534,9 @@ def test_conflicts_answer_409(people, world, login):
     url = f"{API}assessment-schemes/{world['scheme'].pk}/move/"
     assert post(office, url, {"to": "preview", "version": world["scheme"].version - 1}).status_code == 409
     assert post(office, url, {"to": "published"}).status_code == 409  # open cannot publish directly
+    # ... but to a unit, which may move no scheme at all, that is a refusal, not a conflict
+    assert post(login(people[Role.UNIT_HEAD]), url, {"to": "published"}).status_code == 403
+    office = login(people[Role.ASSESSOR])
     before = snapshot()
     assert post(office, url, {"to": "draft", "version": world["scheme"].version}).status_code == 200
     assert Scheme.objects.get(pk=world["scheme"].pk).state == SchemeState.DRAFT and snapshot() != before

@@ -38,3 +38,16 @@ def test_placeholders_survive_translation():
         for text in [entry.msgstr, *entry.msgstr_plural.values()]:
             if text:
                 assert sorted(pattern.findall(text)) == wanted or entry.msgid_plural, entry.msgid
+
+
+def test_one_english_word_two_chinese_meanings():
+    """ "Pending" is 待发送 for an e-mail but 待审批 for a request that waits for a decision."""
+    from django.utils import translation
+
+    from bihuan.assessment.models import ExemptionStatus
+    from bihuan.core.models import Delivery
+    from bihuan.supervision.models import RequestStatus
+
+    with translation.override("zh-hans"):
+        assert str(RequestStatus.PENDING.label) == str(ExemptionStatus.PENDING.label) == "待审批"
+        assert str(Delivery.Status.PENDING.label) == "待发送"

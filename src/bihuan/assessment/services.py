@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -218,6 +218,8 @@ def move(
     refreshes the automatic demerits; publishing freezes the results."""
     action = TRANSITIONS.get((scheme.state, to))
     if action is None:
+        if not policy.can(actor, "create", Scheme):  # who may not move schemes at all is refused, not told why
+            raise PermissionDenied
         raise Conflict(
             _("The scheme is %(state)s; it cannot move to that state.") % {"state": scheme.get_state_display()}
         )

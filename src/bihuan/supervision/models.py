@@ -201,7 +201,7 @@ class ProgressReport(TimeStampedModel):
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("request awaiting a decision", "Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
 
