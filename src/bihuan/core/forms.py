@@ -45,7 +45,7 @@ def evidence_limits(max_files: int) -> str:
     """What the deployment accepts as evidence, in the active language (for a file input's help)."""
     return gettext("Types %(types)s; at most %(size)s MB each; up to %(count)s files at a time.") % {
         "types": " ".join(settings.BIHUAN["ATTACHMENT_TYPES"]),
-        "size": round(settings.BIHUAN["ATTACHMENT_MAX_BYTES"] / 2**20, 1),
+        "size": f"{round(settings.BIHUAN['ATTACHMENT_MAX_BYTES'] / 2**20, 1):g}",
         "count": max_files,
     }
 
