@@ -454,4 +454,5 @@ def test_query_count_does_not_grow_with_tasks(
         assert client.get("/tasks/statistics/?format=xlsx").status_code == 200
 
 
-QUERY_BOUND = 11  # session, user, profile, unread count; years, tasks, reports, 2 for lights; categories
+# session, user, profile, unread count; years, tasks, reports, 2 for lights, 1 for their history; categories
+QUERY_BOUND = 12

@@ -42,7 +42,7 @@ from bihuan.core.roles import Role
 from bihuan.core.services import Conflict, save_model
 from bihuan.org.models import Unit
 from bihuan.supervision.models import KeyTask, ProgressReport, SupervisionNotice
-from bihuan.supervision.selectors import lights
+from bihuan.supervision.selectors import first_red_days, lights
 from bihuan.supervision.warnings import OPEN_STATES, RED
 
 SCHEME_FIELDS = (
@@ -466,8 +466,9 @@ def _tell_unit(unit: Unit, title: str, body: str, scheme: Scheme) -> None:
 
 def automatic_demerits(scheme: Scheme, today: date) -> list[dict[str, Any]]:
     """The demerits the scheme's rules draw from supervision events, as (unit, rule, source, points, reason,
-    task) dicts: each red task (by today's light), each overdue task, each returned report (every return counts,
-    from the audit log) and each supervision notice issued to the unit in the year, up to the as-of day."""
+    task) dicts: each task with a red warning on some day of the year (from the lights' history), each overdue
+    task, each returned report (every return counts, from the audit log) and each supervision notice issued to
+    the unit in the year, all up to the as-of day."""
     day = results.as_of_day(scheme, today)
     unit_ids = set(scheme.units.values_list("pk", flat=True))
     found: list[dict[str, Any]] = []
@@ -475,20 +476,17 @@ def automatic_demerits(scheme: Scheme, today: date) -> list[dict[str, Any]]:
         KeyTask.objects.filter(year=scheme.year, lead_unit_id__in=unit_ids).exclude(status__in=("draft", "cancelled"))
     )
     if scheme.demerit_per_red_task:
-        task_lights = lights([t for t in tasks if t.status in OPEN_STATES], today)
-        for task in tasks:
-            light = task_lights.get(task.pk)
-            if light is not None and light.level == RED:
-                found.append(
-                    _demerit(
-                        task.lead_unit_id,
-                        AutoRule.RED_TASK,
-                        f"task:{task.pk}",
-                        scheme.demerit_per_red_task,
-                        task,
-                        _("Red warning on %(task)s") % {"task": task},
-                    )
+        for task, first_red in red_tasks(scheme, tasks, today, day):
+            found.append(
+                _demerit(
+                    task.lead_unit_id,
+                    AutoRule.RED_TASK,
+                    f"task:{task.pk}",
+                    scheme.demerit_per_red_task,
+                    task,
+                    _("Red warning on %(task)s (first on %(day)s)") % {"task": task, "day": first_red.isoformat()},
                 )
+            )
     if scheme.demerit_per_overdue_task:
         for task in tasks:
             closed_late = task.status == "closed" and task.closed_on is not None and task.closed_on > task.due
@@ -539,6 +537,20 @@ def automatic_demerits(scheme: Scheme, today: date) -> list[dict[str, Any]]:
                 )
             )
     return found
+
+
+def red_tasks(scheme: Scheme, tasks: list[KeyTask], today: date, day: date) -> list[tuple[KeyTask, date]]:
+    """The tasks whose light was red on some day from the year's start to `day`, with the first such day.
+    Today's lights are brought up to date first (and so into the history); a light computed for a day other
+    than the real today is not kept, and counts when that day lies in the range."""
+    start = date(scheme.year, 1, 1)
+    todays = lights([t for t in tasks if t.status in OPEN_STATES], today)
+    first = first_red_days([t.pk for t in tasks], start, day)
+    if start <= today <= day:
+        for task_id, light in todays.items():
+            if light.level == RED:
+                first.setdefault(task_id, today)
+    return [(task, first[task.pk]) for task in tasks if task.pk in first]
 
 
 def _demerit(unit_id: int, rule: str, key: str, points: Decimal, task: KeyTask | None, reason: str) -> dict[str, Any]:

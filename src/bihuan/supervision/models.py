@@ -323,3 +323,25 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.reason} {self.period}"
+
+
+class LightChange(models.Model):
+    """A day a task's warning light changed, recorded when the kept light is brought up to date. The kept
+    light (KeyTask.light) is today's only; this is its history, e.g. which tasks had a red warning during a
+    year, for the assessment's demerits."""
+
+    task = models.ForeignKey(KeyTask, on_delete=models.CASCADE, related_name="light_changes")
+    day = models.DateField()
+    previous = models.CharField(max_length=8)
+    level = models.CharField(max_length=8)
+    reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["task_id", "day", "id"]
+        indexes = [models.Index(fields=["level", "day"], name="light_change_level_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "day", "previous", "level"], name="one_light_change_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.day}: {self.previous} → {self.level}"

@@ -25,6 +25,7 @@ from bihuan.supervision.filtersets import TaskFilter
 from bihuan.supervision.models import (
     ExtensionRequest,
     KeyTask,
+    LightChange,
     Milestone,
     ProgressReport,
     ReportStatus,
@@ -129,16 +130,24 @@ def _stored_form(light: Light) -> list[dict[str, Any]]:
 
 
 def refresh_lights(task_list: Iterable[KeyTask], today: date) -> dict[int, Light]:
-    """Compute the lights of `task_list` for `today` and keep them on the tasks (2 queries and one batched
-    UPDATE). Called by the daily tick, by services after writes that change a light, and by `lights`."""
+    """Compute the lights of `task_list` for `today` and keep them on the tasks (2 queries, one batched
+    UPDATE, and one INSERT of the lights that changed into their history). Called by the daily tick, by
+    services after writes that change a light, and by `lights`."""
     task_list = list(task_list)
     computed = compute_lights(task_list, today)
-    rows = []
+    rows, changes = [], []
     for task in task_list:
         light = computed[task.pk]
+        if light.level != task.light:
+            changes.append(
+                LightChange(
+                    task_id=task.pk, day=today, previous=task.light, level=light.level, reasons=_stored_form(light)
+                )
+            )
         task.light, task.light_reasons, task.light_on = light.level, _stored_form(light), today
         rows.append((light.level, json.dumps(task.light_reasons, ensure_ascii=False), today, task.pk))
     _write_lights(rows)
+    LightChange.objects.bulk_create(changes, batch_size=2000, ignore_conflicts=True)
     return computed
 
 
@@ -172,6 +181,22 @@ def lights(task_list: Iterable[KeyTask], today: date) -> dict[int, Light]:
         if task.pk not in result:
             result[task.pk] = stored_light(task)
     return result
+
+
+def first_red_days(task_ids: Iterable[int], start: date, end: date) -> dict[int, date]:
+    """For each of the tasks whose kept light was red on some day from `start` to `end`: the first such day,
+    from the lights' history (a light red before `start` and not changed since counts from `start`)."""
+    task_ids = list(task_ids)
+    found: dict[int, date] = {}
+    carried = LightChange.objects.filter(task_id__in=task_ids, day__lt=start).order_by("task_id", "-day", "-id")
+    last_before: dict[int, str] = {}
+    for task_id, level in carried.values_list("task_id", "level"):
+        last_before.setdefault(task_id, level)
+    found.update((task_id, start) for task_id, level in last_before.items() if level == RED)
+    turned_red = LightChange.objects.filter(task_id__in=task_ids, level=RED, day__range=(start, end))
+    for task_id, day in turned_red.order_by("task_id", "day").values_list("task_id", "day"):
+        found.setdefault(task_id, day)
+    return found
 
 
 def refresh_stale(queryset: QuerySet[KeyTask], today: date, batch: int = 2000) -> int:
