@@ -138,16 +138,14 @@ def refresh_lights(task_list: Iterable[KeyTask], today: date) -> dict[int, Light
     rows, changes = [], []
     for task in task_list:
         light = computed[task.pk]
+        stored = _stored_form(light)
+        reasons = json.dumps(stored, ensure_ascii=False)
         if light.level != task.light:
-            changes.append(
-                LightChange(
-                    task_id=task.pk, day=today, previous=task.light, level=light.level, reasons=_stored_form(light)
-                )
-            )
-        task.light, task.light_reasons, task.light_on = light.level, _stored_form(light), today
-        rows.append((light.level, json.dumps(task.light_reasons, ensure_ascii=False), today, task.pk))
+            changes.append((task.pk, today, task.light, light.level, reasons))
+        task.light, task.light_reasons, task.light_on = light.level, stored, today
+        rows.append((light.level, reasons, today, task.pk))
     _write_lights(rows)
-    LightChange.objects.bulk_create(changes, batch_size=2000, ignore_conflicts=True)
+    _record_changes(changes)
     return computed
 
 
@@ -159,6 +157,21 @@ def _write_lights(rows: list[tuple[str, str, date, int]]) -> None:
     table = KeyTask._meta.db_table
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     sql = f"UPDATE {table} SET light = %s, light_reasons = %s{cast}, light_on = %s WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _record_changes(rows: list[tuple[int, date, str, str, str]]) -> None:
+    """Append the lights that changed to their history, as one prepared INSERT (a change already recorded
+    that day, by a request refreshing the same light at the same moment, is skipped)."""
+    if not rows:
+        return
+    table = LightChange._meta.db_table
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"INSERT INTO {table} (task_id, day, previous, level, reasons) VALUES (%s, %s, %s, %s, %s{cast}) "
+        "ON CONFLICT DO NOTHING"
+    )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
