@@ -730,7 +730,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Compile the bulletin of a month (2025-10) or quarter (2025-Q3) from the data as it is now — the key "
             "tasks by status and warning colour, the closures of the period, the red and yellow lists by lead unit, "
-            "the units ranked by delivery, the headline indicators in the city's peer groups — and write it as a "
+            "the units ranked by delivery, the headline indicators in the city's peer groups, the standing in the "
+            "year's assessment schemes (provisional while open, as published after) — and write it as a "
             "printable web page, an .xlsx workbook with charts or a .docx official document. Nothing is stored: "
             "to publish a bulletin, use the Bulletins page. Exit code 2 for a bad period, unit, format or folder."
         ),
