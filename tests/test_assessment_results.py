@@ -23,7 +23,7 @@ from bihuan.supervision.models import KeyTask, ProgressReport, SupervisionNotice
 AS_OF = date(2025, 6, 20)
 
 
-def task(unit, number, start, due, status="in_progress", closed_on=None, cadence="monthly"):
+def task(unit, number, start, due, status="in_progress", closed_on=None, cadence="monthly", **extra):
     return KeyTask.objects.create(
         year=2025,
         number=number,
@@ -36,6 +36,7 @@ def task(unit, number, start, due, status="in_progress", closed_on=None, cadence
         cadence=cadence,
         report_day=5,
         assigned_on=start,
+        **extra,
     )
 
 

@@ -16,22 +16,12 @@ from bihuan.assessment.models import Adjustment, AutoRule, Method, SchemeState
 from bihuan.core.roles import Role
 from bihuan.supervision.models import KeyTask, LightChange
 from bihuan.supervision.selectors import first_red_days, refresh_lights
+from tests.test_assessment_results import task as results_task
 
 
-def task(unit, number, start, due, progress=100, status="in_progress"):
-    return KeyTask.objects.create(
-        year=2025,
-        number=number,
-        title=f"任务{number}",
-        lead_unit=unit,
-        start=start,
-        due=due,
-        status=status,
-        progress=progress,
-        cadence="quarterly",
-        report_day=5,
-        assigned_on=start,
-    )
+def task(unit, number, start, due):
+    """A quarterly task on schedule (progress 100%), so its light turns red only when it is overdue."""
+    return results_task(unit, number, start, due, cadence="quarterly", progress=100)
 
 
 def history(t):

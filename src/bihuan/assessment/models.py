@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from bihuan.core.models import TimeStampedModel
+from bihuan.core.models import EvidenceFileFields, TimeStampedModel
 from bihuan.indicators.models import Indicator, PeerGroup
 from bihuan.org.models import Unit
 
@@ -330,9 +330,9 @@ class Exemption(TimeStampedModel):
         return f"{self.adjustment}: {self.get_status_display()}"
 
 
-class EvidenceFile(TimeStampedModel):
+class EvidenceFile(EvidenceFileFields):
     """A file given as evidence (佐证材料) for an adjustment (e.g. the award's certificate, the document that
-    criticised the unit) or for a fault-tolerance request. Kept in the file store by its SHA-256."""
+    criticised the unit) or for a fault-tolerance request."""
 
     adjustment = models.ForeignKey(
         Adjustment, on_delete=models.CASCADE, null=True, blank=True, related_name="files", verbose_name=_("adjustment")
@@ -345,16 +345,8 @@ class EvidenceFile(TimeStampedModel):
         related_name="files",
         verbose_name=_("exemption request"),
     )
-    filename = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(EvidenceFileFields.Meta):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
         constraints = [
@@ -364,9 +356,6 @@ class EvidenceFile(TimeStampedModel):
                 name="evidence_file_belongs_to_one_record",
             )
         ]
-
-    def __str__(self) -> str:
-        return self.filename
 
 
 class Result(models.Model):

@@ -16,6 +16,26 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class EvidenceFileFields(TimeStampedModel):
+    """What a row records of an uploaded evidence file (佐证材料) kept in the file store (core.files) by its
+    SHA-256, so a name typed by a user never becomes a path."""
+
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """Bulk updates and deletes of audit events are refused like single ones."""
 

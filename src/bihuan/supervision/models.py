@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from bihuan.blueprint.models import Category, Goal
-from bihuan.core.models import TimeStampedModel
+from bihuan.core.models import EvidenceFileFields, TimeStampedModel
 from bihuan.org.models import Unit
 
 
@@ -277,9 +277,8 @@ class TaskComment(TimeStampedModel):
         return self.text[:40]
 
 
-class Attachment(TimeStampedModel):
-    """An evidence file (佐证材料) on a task or one of its reports. The file lives under BIHUAN_HOME/files,
-    named by its SHA-256 so a name typed by a user never becomes a path."""
+class Attachment(EvidenceFileFields):
+    """An evidence file (佐证材料) on a task or one of its reports."""
 
     task = models.ForeignKey(KeyTask, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("key task"))
     report = models.ForeignKey(
@@ -290,21 +289,10 @@ class Attachment(TimeStampedModel):
         related_name="attachments",
         verbose_name=_("progress report"),
     )
-    filename = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(EvidenceFileFields.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.filename
 
 
 class ReminderSent(models.Model):
