@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 
 from bihuan.assessment import services
 from bihuan.assessment.models import Adjustment, AutoRule, Method, SchemeState
@@ -116,3 +117,15 @@ def test_a_task_red_on_the_day_of_a_preview_within_the_year_counts(people, red_s
     task(own_unit, "2025-001", date(2025, 1, 1), date(2025, 5, 31))
     assert services.refresh_automatic_demerits(people[Role.ASSESSOR], red_scheme, date(2025, 6, 20)) == (1, 0)
     assert red_demerits(red_scheme) == {("2025-001", False)}
+
+
+def test_the_task_page_shows_when_its_light_changed(client, people, own_unit):
+    t = task(own_unit, "2025-001", date(2025, 1, 1), date(2025, 3, 31))
+    refresh_lights([t], date(2025, 2, 1))
+    refresh_lights([t], date(2025, 4, 10))
+    client.force_login(people[Role.SUPERVISOR])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/tasks/{t.pk}/").content.decode()
+    history = page[page.index('id="light-history"') : page.index('id="timeline"')]
+    assert history.index("2025-04-10") < history.index("2025-02-01")  # newest first
+    assert 'data-level="red"' in history and "Red: 10 days past due" in history

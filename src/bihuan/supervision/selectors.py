@@ -659,8 +659,15 @@ def task_page(user: Any, task: KeyTask, today: date) -> dict[str, Any]:
         "children": [(child, child_lights[child.pk]) for child in children],
         "rollup": rollup(children, child_lights),
         "timeline": timeline(task),
+        "light_history": light_history(task),
         "today": today,
     }
+
+
+def light_history(task: KeyTask, limit: int = 50) -> list[dict[str, Any]]:
+    """The days the task's warning light changed, newest first, each with its colour and reasons in words."""
+    changes = LightChange.objects.filter(task=task).order_by("-day", "-id")[:limit]
+    return [{"day": c.day, "level": c.level, "text": light_text(light_from(c.level, c.reasons))} for c in changes]
 
 
 UNIT_STAFF = frozenset({Role.UNIT_HEAD, Role.UNIT_CLERK})
