@@ -129,3 +129,17 @@ def test_the_task_page_shows_when_its_light_changed(client, people, own_unit):
     history = page[page.index('id="light-history"') : page.index('id="timeline"')]
     assert history.index("2025-04-10") < history.index("2025-02-01")  # newest first
     assert 'data-level="red"' in history and "Red: 10 days past due" in history
+
+
+def test_the_api_gives_a_visible_tasks_light_history(people, own_unit, login):
+    t = task(own_unit, "2025-001", date(2025, 1, 1), date(2025, 3, 31))
+    refresh_lights([t], date(2025, 2, 1))
+    refresh_lights([t], date(2025, 4, 10))
+    url = f"/api/v1/tasks/{t.pk}/light-history/"
+    body = login(people[Role.UNIT_CLERK]).get(url).json()
+    assert [(c["day"], c["previous"], c["level"]) for c in body] == [
+        ("2025-04-10", "green", "red"),
+        ("2025-02-01", "none", "green"),
+    ]
+    assert body[0]["reasons"][0]["code"] == "overdue" and body[0]["text"]
+    assert login(people["other_" + Role.UNIT_CLERK]).get(url).status_code == 404  # another unit's task

@@ -25,11 +25,14 @@ from bihuan.supervision.models import (
     Attachment,
     ExtensionRequest,
     KeyTask,
+    LightChange,
     Milestone,
     ProgressReport,
     SupervisionNotice,
     TaskComment,
 )
+from bihuan.supervision.presentation import light_text
+from bihuan.supervision.selectors import light_from
 from bihuan.supervision.transitions import TRANSITIONS
 
 User = get_user_model()
@@ -189,6 +192,18 @@ class AttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LightChangeSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField(help_text="the colour and its reasons in words")
+
+    class Meta:
+        model = LightChange
+        fields = ["day", "previous", "level", "reasons", "text"]
+        read_only_fields = fields
+
+    def get_text(self, change: LightChange) -> str:
+        return light_text(light_from(change.level, change.reasons))
+
+
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     report = serializers.IntegerField(required=False, allow_null=True, help_text="the id of one of the task's reports")
@@ -300,6 +315,13 @@ class KeyTaskViewSet(ServiceViewSet):
         data = body.validated_data
         comment = services.add_comment(request.user, self.get_object(), data["text"], data["kind"])
         return Response(CommentSerializer(comment).data, status=201)
+
+    @extend_schema(responses=LightChangeSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="light-history", pagination_class=None)
+    def light_history(self, request: Request, pk: str | None = None) -> Response:
+        """The days the task's warning light changed, newest first (at most 200), with the reasons then."""
+        changes = self.get_object().light_changes.order_by("-day", "-id")[:200]
+        return Response(LightChangeSerializer(changes, many=True).data)
 
     @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer}, responses=AttachmentSerializer)
     @action(
