@@ -69,6 +69,8 @@ def test_request_and_approve_fault_tolerance(case, live_server, browser, width, 
     clerk.click("#exemption-form button[type=submit]")
     clerk.wait_for_selector("#exemption-status[data-status=pending]")
     assert "气象证明.pdf" in clerk.locator("#request-files").inner_text()
+    assert clerk.locator("#add-files").is_visible()  # more files may follow while the request waits
+    look(clerk, "exemption-pending", width)
     exemption_url = clerk.url
     assert "属不可抗力" not in clerk.locator("#precedents").inner_text()  # another unit's case, not published
 

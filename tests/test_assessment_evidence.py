@@ -10,7 +10,7 @@ import io
 import openpyxl
 import pytest
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
@@ -18,7 +18,7 @@ from django.utils import translation
 from bihuan.assessment import services
 from bihuan.assessment.models import AdjustmentKind, EvidenceFile, Exemption, SchemeState
 from bihuan.core.files import stored_file_path
-from bihuan.core.models import AuditEvent
+from bihuan.core.models import AuditEvent, Notification
 from bihuan.core.roles import Role
 from tests.test_assessment_pages import (  # noqa: F401 (fixtures)
     AS_OF,
@@ -232,3 +232,81 @@ def test_api_bad_upload_answers_400_under_uploads(people, own_demerit, login):  
     assert response.status_code == 400
     assert "脚本.js: files of this type are not accepted" in response.json()["uploads"][0]
     assert counts() == before
+
+
+# ---- more files later ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("unit", ["own", "other"])
+def test_matrix_add_files_to_a_pending_request(client, people, requested, role, unit):
+    """Only the requesting unit's head and clerk, while the request waits; others change nothing."""
+    before = counts()
+    url = reverse("assessment-exemption-files", args=[requested.pk])
+    response = as_user(client, people, role, unit).post(url, {"files": [upload("补充说明.pdf")]})
+    allowed = UNIT_ROLES if unit == "own" else set()
+    visible = OFFICE | {Role.LEADER} | (UNIT_ROLES if unit == "own" else set())
+    assert response.status_code == expected(role, allowed, visible)
+    added = requested.files.filter(filename="补充说明.pdf").exists()
+    assert added == (role in allowed)
+    if not added:
+        assert counts() == before
+
+
+def test_files_added_to_a_request_are_audited_and_the_office_told(
+    people, requested, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        names = services.add_evidence(people[Role.UNIT_HEAD], requested, [upload("补充说明.pdf"), upload("照片.png")])
+    assert names == ["补充说明.pdf", "照片.png"]
+    event = AuditEvent.objects.filter(action="exemption.evidence_added").get()
+    assert [f["file"] for f in event.changes["files"]] == names
+    assert Notification.objects.filter(recipient=people[Role.ASSESSOR], body="补充说明.pdf、照片.png").exists()
+
+
+def test_no_files_after_the_decision_nor_a_bad_one_ever(people, requested):
+    head = people[Role.UNIT_HEAD]
+    before = counts()
+    with pytest.raises(ValidationError):
+        services.add_evidence(head, requested, [upload(), upload("宏.xlsm", b"PK")])
+    with pytest.raises(ValidationError):
+        services.add_evidence(head, requested, [])
+    assert counts() == before
+    services.decide_exemption(people[Role.ASSESSOR], requested, False, "证据不足。")
+    requested.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.add_evidence(head, requested, [upload("补充说明.pdf")])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix_add_files_to_an_adjustment(client, people, scheme, own_demerit, role):  # noqa: F811
+    """Whoever may enter the demerit may add to it: the assessment office, administrators and the supervision
+    office; the unit it is about may not."""
+    url = reverse("assessment-adjustment-files", args=[scheme.pk, own_demerit.pk])
+    response = as_user(client, people, role).post(url, {"files": [upload("通报扫描件.pdf")]})
+    allowed = {Role.ADMIN, Role.ASSESSOR, Role.SUPERVISOR}
+    assert response.status_code == expected(role, allowed)
+    assert own_demerit.files.filter(filename="通报扫描件.pdf").exists() == (role in allowed)
+
+
+def test_add_files_buttons_only_where_allowed(client, people, scheme, own_demerit, requested):  # noqa: F811
+    adjustments = reverse("assessment-adjustments", args=[scheme.pk])
+    assert f'id="files-{own_demerit.pk}"' in as_user(client, people, Role.ASSESSOR).get(adjustments).content.decode()
+    assert 'id="files-' not in as_user(client, people, Role.UNIT_HEAD).get(adjustments).content.decode()
+    detail = reverse("assessment-exemption", args=[requested.pk])
+    assert 'id="add-files"' in as_user(client, people, Role.UNIT_CLERK).get(detail).content.decode()
+    assert 'id="add-files"' not in as_user(client, people, Role.ASSESSOR).get(detail).content.decode()
+
+
+def test_api_adds_files_to_a_request_and_to_an_adjustment(people, own_demerit, requested, login):  # noqa: F811
+    head = login(people[Role.UNIT_HEAD])
+    response = head.post(f"/api/v1/assessment-exemptions/{requested.pk}/files/", {"uploads": [upload("补充说明.pdf")]})
+    assert response.status_code == 201, response.content
+    assert "补充说明.pdf" in [f["filename"] for f in response.json()["files"]]
+    refused = head.post(f"/api/v1/assessment-adjustments/{own_demerit.pk}/files/", {"uploads": [upload()]})
+    assert refused.status_code == 403 and not own_demerit.files.exists()
+    office = login(people[Role.ASSESSOR])
+    response = office.post(f"/api/v1/assessment-adjustments/{own_demerit.pk}/files/", {"uploads": [upload()]})
+    assert response.status_code == 201 and [f["filename"] for f in response.json()["files"]] == ["气象证明.pdf"]
+    bad = office.post(f"/api/v1/assessment-adjustments/{own_demerit.pk}/files/", {"uploads": [upload("x.exe")]})
+    assert bad.status_code == 400 and "uploads" in bad.json() and own_demerit.files.count() == 1

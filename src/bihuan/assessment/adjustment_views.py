@@ -110,7 +110,8 @@ def adjustment_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"assessment-{scheme.pk}-adjustments", _("Adjustments"), adjustment_columns(), adjustments)
-    withdrawable = _withdrawable(request.user, scheme, adjustments)
+    withdrawable = _allowed_rows(request.user, scheme, adjustments, "withdraw")
+    extendable = _allowed_rows(request.user, scheme, adjustments, "add_evidence")
     return render(
         request,
         "assessment/adjustments.html",
@@ -120,23 +121,23 @@ def adjustment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "badge": STATE_BADGES[scheme.state],
             "form": form,
             "can_adjust": "adjust" in allowed,
-            "adjustments": [(a, a.pk in withdrawable) for a in adjustments],
+            "adjustments": [(a, a.pk in withdrawable, a.pk in extendable) for a in adjustments],
             "automatic_rules": wording.demerit_rules(scheme),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
 
 
-def _withdrawable(user: Any, scheme: Scheme, adjustments: list[Adjustment]) -> set[int]:
-    """Which of the (already visible) adjustments the user may withdraw, asked of the rules without a
-    visibility query per row."""
+def _allowed_rows(user: Any, scheme: Scheme, adjustments: list[Adjustment], action: str) -> set[int]:
+    """Which of the (already visible) adjustments the user may withdraw or add files to, asked of the rules
+    without a visibility query per row."""
     from bihuan.core.roles import role_of
 
     role = role_of(user)
     rules = policy.rules_for(Adjustment)
     for a in adjustments:
         a.scheme = scheme
-    return {a.pk for a in adjustments if role and rules.can(user, role, "withdraw", a)}
+    return {a.pk for a in adjustments if role and rules.can(user, role, action, a)}
 
 
 @login_required
@@ -154,6 +155,22 @@ def adjustment_withdraw(request: HttpRequest, pk: int, adjustment_pk: int) -> Ht
             request,
             lambda: services.withdraw_adjustment(request.user, adjustment, form.cleaned_data["reason"]),
             _("Withdrawn: %(adjustment)s.") % {"adjustment": adjustment},
+        )
+    return redirect(adjustments_url(scheme))
+
+
+@login_required
+def adjustment_files(request: HttpRequest, pk: int, adjustment_pk: int) -> HttpResponse:
+    """More evidence files for an adjustment, from the adjustments page."""
+    scheme = visible_scheme(request.user, pk)
+    adjustment = get_object_or_404(selectors.adjustments(request.user, scheme), pk=adjustment_pk)
+    policy.require(request.user, "add_evidence", adjustment)
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        attempt(
+            request,
+            lambda: services.add_evidence(request.user, adjustment, uploads),
+            _("%(count)s file(s) added.") % {"count": len(uploads)},
         )
     return redirect(adjustments_url(scheme))
 

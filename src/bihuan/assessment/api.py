@@ -24,6 +24,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -469,6 +470,28 @@ def uploads_field() -> serializers.ListField:
     )
 
 
+class AssessmentFilesUploadSerializer(serializers.Serializer):
+    uploads = serializers.ListField(child=serializers.FileField(), help_text="the evidence files, one part each")
+
+
+def add_files(view: PolicyViewSet, request: Request) -> Response:
+    """POST …/{id}/files/ of adjustments and fault-tolerance requests: more evidence, all or nothing."""
+    body = AssessmentFilesUploadSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    record = view.get_object()
+    with errors_renamed({"files": "uploads"}):
+        services.add_evidence(request.user, record, body.validated_data["uploads"])
+    return Response(view.get_serializer(type(record).objects.get(pk=record.pk)).data, status=201)
+
+
+FILES_ACTION = {
+    "detail": True,
+    "methods": ["post"],
+    "url_path": "files",
+    "parser_classes": [MultiPartParser, FormParser],
+}
+
+
 class AssessmentAdjustmentSerializer(serializers.ModelSerializer):
     scheme = VisibleRelatedField(queryset=Scheme.objects.all())
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
@@ -540,6 +563,15 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 data.get("evidence", ""),
                 uploads=data.get("uploads", []),
             )
+
+    @extend_schema(
+        request={"multipart/form-data": AssessmentFilesUploadSerializer},
+        responses={201: AssessmentAdjustmentSerializer},
+    )
+    @action(**FILES_ACTION)
+    def files(self, request: Request, pk: str | None = None) -> Response:
+        """Add evidence files to an adjustment (whoever may withdraw it may add to it)."""
+        return add_files(self, request)
 
     @extend_schema(request=AssessmentWithdrawSerializer, responses=AssessmentAdjustmentSerializer)
     @action(detail=True, methods=["post"])
@@ -635,6 +667,14 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                 data.get("evidence", ""),
                 data.get("uploads", []),
             )
+
+    @extend_schema(
+        request={"multipart/form-data": AssessmentFilesUploadSerializer}, responses={201: AssessmentExemptionSerializer}
+    )
+    @action(**FILES_ACTION)
+    def files(self, request: Request, pk: str | None = None) -> Response:
+        """Add evidence files to a request still waiting for its decision (the requesting unit)."""
+        return add_files(self, request)
 
     @extend_schema(request=AssessmentDecisionSerializer, responses=AssessmentExemptionSerializer)
     @action(detail=True, methods=["post"])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from bihuan.assessment import selectors, services, wording
 from bihuan.assessment.forms import DecisionForm, ExemptionFilter, ExemptionRequestForm, PrecedentSearch
 from bihuan.assessment.models import Adjustment, Exemption, ExemptionStatus
+from bihuan.assessment.views import attempt
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict
 from bihuan.core.tables import Col, xlsx_response
@@ -130,6 +131,21 @@ def exemption_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def exemption_files(request: HttpRequest, pk: int) -> HttpResponse:
+    """More evidence files for a request still waiting for its decision, from its page."""
+    exemption = get_object_or_404(selectors.exemptions(request.user), pk=pk)
+    policy.require(request.user, "add_evidence", exemption)
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        attempt(
+            request,
+            lambda: services.add_evidence(request.user, exemption, uploads),
+            _("%(count)s file(s) added.") % {"count": len(uploads)},
+        )
+    return redirect(exemption_url(exemption))
+
+
+@login_required
 def exemption_detail(request: HttpRequest, pk: int) -> HttpResponse:
     exemption = get_object_or_404(
         selectors.exemptions(request.user).select_related("adjustment__task", "adjustment__created_by"), pk=pk
@@ -171,6 +187,7 @@ def exemption_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "badge": STATUS_BADGES[exemption.status],
             "badges": STATUS_BADGES,
             "can_decide": can_decide,
+            "can_add_evidence": policy.can(request.user, "add_evidence", exemption),
             "form": form,
             "search": search,
             "same_grounds": same_grounds,

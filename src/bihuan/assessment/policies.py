@@ -135,14 +135,14 @@ class ResultRules(Rules):
 
 class AdjustmentRules(Rules):
     model = Adjustment
-    actions = (VIEW, "withdraw", "request_exemption")
+    actions = (VIEW, "withdraw", "add_evidence", "request_exemption")
 
     def can(self, user: Any, role: str, action: str, obj: Any) -> bool:
         if action == VIEW:
             return obj is not None
         if obj is None or obj.scheme.state == SchemeState.PUBLISHED or obj.withdrawn:
             return False
-        if action == "withdraw":
+        if action in ("withdraw", "add_evidence"):  # who may enter it may also take it back or add to it
             return role in SETUP or (role == Role.SUPERVISOR and obj.kind == AdjustmentKind.DEMERIT)
         if action == "request_exemption":
             return (
@@ -159,11 +159,19 @@ class AdjustmentRules(Rules):
 
 class ExemptionRules(Rules):
     model = Exemption
-    actions = (VIEW, "decide")
+    actions = (VIEW, "decide", "add_evidence")
 
     def can(self, user: Any, role: str, action: str, obj: Any) -> bool:
         if action == VIEW:
             return obj is not None
+        if action == "add_evidence":  # the requesting unit, while the request waits for its decision
+            return (
+                role in UNIT_ROLES
+                and obj is not None
+                and obj.status == ExemptionStatus.PENDING
+                and obj.adjustment.unit_id == unit_id_of(user)
+                and obj.adjustment.scheme.state != SchemeState.PUBLISHED
+            )
         if action == "decide":
             return (
                 role == Role.ASSESSOR

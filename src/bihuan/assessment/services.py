@@ -378,6 +378,35 @@ def _keep_evidence(actor: Any, evidence: Sequence[tuple[str, bytes]], **owner: A
     return recorded
 
 
+def add_evidence(actor: Any, record: Adjustment | Exemption, uploads: Sequence[Any]) -> list[str]:
+    """More evidence files for an adjustment (whoever may enter it) or for a fault-tolerance request still
+    waiting for its decision (the requesting unit, whose request the assessment office is told about).
+    Returns the names of the files kept."""
+    is_request = isinstance(record, Exemption)
+    scheme_of = record.adjustment if is_request else record
+    scheme_of.scheme = _fresh(scheme_of.scheme)
+    policy.require(actor, "add_evidence", record)
+    if not uploads:
+        raise ValidationError({"files": _("Choose a file.")})
+    checked = read_evidence(uploads)
+    with transaction.atomic():
+        current = type(record).objects.select_for_update().get(pk=record.pk)
+        if is_request and current.status != ExemptionStatus.PENDING:
+            raise Conflict(_("This request was decided meanwhile."))
+        owner = {"exemption": current} if is_request else {"adjustment": current}
+        recorded = _keep_evidence(actor, checked, **owner)
+        action = "exemption.evidence_added" if is_request else "adjustment.evidence_added"
+        audit.record(actor, action, current, {"files": recorded})
+    names = [entry["file"] for entry in recorded]
+    if is_request:
+        _tell_assessors(
+            _("More evidence for the fault-tolerance request from %(unit)s") % {"unit": record.adjustment.unit},
+            "、".join(names),
+            record,
+        )
+    return names
+
+
 def add_adjustment(
     actor: Any,
     scheme: Scheme,
@@ -638,19 +667,19 @@ def request_exemption(
         if checked:
             changes["files"] = _keep_evidence(actor, checked, exemption=exemption)
         audit.record(actor, "exemption.requested", exemption, changes)
+    _tell_assessors(
+        _("Fault-tolerance request from %(unit)s") % {"unit": adjustment.unit}, explanation.strip()[:500], exemption
+    )
+    return exemption
+
+
+def _tell_assessors(title: str, body: str, exemption: Exemption) -> None:
     from django.contrib.auth import get_user_model
 
     assessors = get_user_model().objects.filter(is_active=True, profile__role=Role.ASSESSOR)
     transaction.on_commit(
-        lambda: notify(
-            list(assessors),
-            _("Fault-tolerance request from %(unit)s") % {"unit": adjustment.unit},
-            explanation.strip()[:500],
-            url=f"/assessment/exemptions/{exemption.pk}/",
-            kind="assessment",
-        )
+        lambda: notify(list(assessors), title, body, url=f"/assessment/exemptions/{exemption.pk}/", kind="assessment")
     )
-    return exemption
 
 
 def decide_exemption(actor: Any, exemption: Exemption, approve: bool, reason: str) -> Exemption:

@@ -26,8 +26,14 @@ urlpatterns = [
         adjustment_views.adjustment_withdraw,
         name="assessment-withdraw",
     ),
+    path(
+        "<int:pk>/adjustments/<int:adjustment_pk>/files/",
+        adjustment_views.adjustment_files,
+        name="assessment-adjustment-files",
+    ),
     path("demerits/<int:adjustment_pk>/exemption/", exemption_views.request_exemption, name="assessment-request"),
     path("files/<int:pk>/", adjustment_views.evidence_file, name="assessment-file"),
     path("exemptions/", exemption_views.exemption_list, name="assessment-exemptions"),
     path("exemptions/<int:pk>/", exemption_views.exemption_detail, name="assessment-exemption"),
+    path("exemptions/<int:pk>/files/", exemption_views.exemption_files, name="assessment-exemption-files"),
 ]
