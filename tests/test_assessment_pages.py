@@ -236,7 +236,10 @@ def test_sheet_trail_in_words_with_links_to_the_records(client, people, scheme, 
     assert '<div class="bh-count" id="sheet-total">89</div>' in page
     # the delivery facts: 2 tasks, 1 overdue, 2 late, 1 missing, 1 returned
     facts_block = page.split('id="facts"')[1].split('id="item-')[0]
-    assert [c.split("<")[0] for c in facts_block.split('class="bh-count">')[1:]] == ["2", "1", "2", "1", "1"]
+    counts = [c.split("<")[0] for c in facts_block.split('class="bh-count">')[1:]]
+    assert counts[:5] == ["2", "1", "2", "1", "1"]
+    # and its rates: 1 of 1 task due closed, 4 of 7 reports on time, 10 days overdue, nothing rated
+    assert counts[5:] == ["100.0%", "57.1%", "10", "—"] and "of 7 reports due" in facts_block
     assert "获国家级表彰" in page and "国发〔2025〕1号" in page
 
 
@@ -658,7 +661,7 @@ def test_league_export_has_the_figures(client, people, scheme, english):
 def test_sheets_export_lists_every_trail_entry(client, people, scheme, facts, english):
     client.force_login(people[Role.ASSESSOR])
     book = workbook(client.get(reverse("assessment-sheets-xlsx", args=[scheme.pk])))
-    items, trail, adjustments = book.worksheets
+    items, trail, delivery, adjustments = book.worksheets
     item_rows = [r for r in items.iter_rows(min_row=3, values_only=True)]
     assert ("FGW", "市发改委", "重点任务落实", "Task delivery", 60, 90, 54) in item_rows
     assert len(item_rows) == 6  # three units × two items
@@ -667,6 +670,8 @@ def test_sheets_export_lists_every_trail_entry(client, people, scheme, facts, en
     assert sum(r[6] for r in trail_rows) == -10
     overdue = next(r for r in trail_rows if r[4] == "2025-002")
     assert overdue[7].endswith(reverse("task-detail", args=[facts["a2"].pk]))
+    fgw = next(r for r in delivery.iter_rows(min_row=3, values_only=True) if r[0] == "FGW")
+    assert fgw == ("FGW", "市发改委", 2, 1, 10, 100, 7, 2, 1, 57.1, 1, None, 0)
     adjustment_rows = list(adjustments.iter_rows(min_row=3, values_only=True))
     assert {(r[0], r[2], r[3]) for r in adjustment_rows} == {("FGW", "Incentive", 3), ("141002", "Demerit", 4)}
 

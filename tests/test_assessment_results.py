@@ -115,8 +115,9 @@ def adjust(people, scheme, own_unit, other_unit, third_unit):
     return excused, clerk
 
 
-def test_golden_scheme_figure_by_figure(people, scheme, own_unit, other_unit, third_unit, make_user):
+def test_golden_scheme_figure_by_figure(people, scheme, own_unit, other_unit, third_unit, make_user, facts):
     assessor = people[Role.ASSESSOR]
+    KeyTask.objects.filter(pk=facts["a2"].pk).update(quality_rating=4)  # rated at its close-out
     excused, _ = adjust(people, scheme, own_unit, other_unit, third_unit)
     c_head = make_user("c_head", Role.UNIT_HEAD, third_unit)
     request = services.request_exemption(c_head, excused, "force_majeure", "暴雨导致施工中断，工期顺延两个月。")
@@ -127,13 +128,24 @@ def test_golden_scheme_figure_by_figure(people, scheme, own_unit, other_unit, th
     a, b, c = rows["FGW"], rows["141002"], rows["141021"]
     delivery, manual = str(scheme.delivery_item.pk), str(scheme.manual_item.pk)
     # A: 100 − 5 (overdue) − 2 × 1 (late) − 1 × 2 (missing) − 1 × 1 (return) = 90
+    # and beside the points, not scored: 1 of 1 task due closed; 4 of 7 reports due on time (a1: January and
+    # February of five; a2: both); a2 closed 10 days late; a2 rated 4 at its close-out
     assert a["items"][delivery]["facts"] == {
         "tasks": 2,
         "overdue_tasks": 1,
         "late_reports": 2,
         "missing_reports": 1,
         "returns": 1,
+        "closure_rate": 100.0,
+        "on_time_report_rate": 57.1,
+        "reports_due": 7,
+        "days_overdue": 10,
+        "quality": 4.0,
+        "rated": 1,
     }
+    assert b["items"][delivery]["facts"]["on_time_report_rate"] == 100.0
+    assert b["items"][delivery]["facts"]["closure_rate"] is None  # nothing due yet
+    assert c["items"][delivery]["facts"]["on_time_report_rate"] is None  # no task: no rate, not 0%
     assert a["items"][delivery]["points"] == 90
     assert b["items"][delivery]["points"] == 100 and c["items"][delivery]["points"] == 100
     assert [a["items"][manual]["points"], b["items"][manual]["points"], c["items"][manual]["points"]] == [80, 95, 70]

@@ -76,6 +76,39 @@ def _caption(scheme: Scheme, data: dict[str, Any]) -> str:
     }
 
 
+def delivery_headers() -> list[tuple[str, int]]:
+    """The delivery sheet's headers, in the active language."""
+    return [
+        (_("key tasks led"), 9),
+        (_("overdue tasks"), 9),
+        (_("days overdue, in all"), 10),
+        (_("closure rate %"), 9),
+        (_("reports due"), 9),
+        (_("late reports"), 9),
+        (_("missing reports"), 9),
+        (_("on-time report rate %"), 10),
+        (_("returned reports"), 9),
+        (_("mean quality rating at close-out"), 12),
+        (_("tasks rated"), 8),
+    ]
+
+
+def delivery_cells(facts: dict[str, Any]) -> list[Any]:
+    return [
+        facts["tasks"],
+        facts["overdue_tasks"],
+        facts["days_overdue"],
+        facts["closure_rate"],
+        facts["reports_due"],
+        facts["late_reports"],
+        facts["missing_reports"],
+        facts["on_time_report_rate"],
+        facts["returns"],
+        facts["quality"],
+        facts["rated"],
+    ]
+
+
 def league_workbook(scheme: Scheme, data: dict[str, Any]) -> HttpResponse:
     items = data["items"]
     headers = [
@@ -122,11 +155,13 @@ def sheets_workbook(scheme: Scheme, data: dict[str, Any]) -> HttpResponse:
         if e.get("indicator_id")
     }
     codes = dict(Indicator.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
-    item_rows, trail_rows, adjustment_rows = [], [], []
+    item_rows, trail_rows, adjustment_rows, delivery_rows = [], [], [], []
     for row in data["units"]:
         unit = row["unit"]
         for key, scored in row["items"].items():
             item = items.get(key, {"name": key, "method": "", "weight": 0})
+            if "reports_due" in scored.get("facts", {}):
+                delivery_rows.append([unit["code"], unit["name"], *delivery_cells(scored["facts"])])
             item_rows.append(
                 [
                     unit["code"],
@@ -199,6 +234,8 @@ def sheets_workbook(scheme: Scheme, data: dict[str, Any]) -> HttpResponse:
         ],
         trail_rows,
     )
+    if delivery_rows:
+        book.sheet(_("Delivery"), caption, [(_("code"), 10), (_("unit"), 22), *delivery_headers()], delivery_rows)
     book.sheet(
         _("Adjustments"),
         caption,

@@ -17,6 +17,7 @@ A unit without a figure for an indicator item scores 0 on it, and the trail says
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -75,6 +76,25 @@ class DeliveryTrail:
     facts: scoring.DeliveryFacts = field(default_factory=scoring.DeliveryFacts)
     entries: list[dict[str, Any]] = field(default_factory=list)
     tasks: int = 0
+    rates: dict[str, Any] = field(default_factory=dict)  # shown beside the points, not scored
+
+
+def delivery_rates(counts: Mapping[str, int]) -> dict[str, Any]:
+    """The unit's delivery in rates, as the office reads them beside the points: closure rate (办结率: tasks
+    closed of those due by the day or closed already), on-time report rate (按时报送率), days the overdue tasks
+    were late in all, and the mean quality rating (1–5) given at close-out."""
+
+    def percent(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    return {
+        "closure_rate": percent(counts["closed"], counts["should_be_closed"]),
+        "on_time_report_rate": percent(counts["reports_on_time"], counts["reports_due"]),
+        "reports_due": counts["reports_due"],
+        "days_overdue": counts["days_overdue"],
+        "quality": round(counts["rating_sum"] / counts["rated"], 2) if counts["rated"] else None,
+        "rated": counts["rated"],
+    }
 
 
 def delivery_facts(scheme: Scheme, unit_ids: list[int], day: date) -> dict[int, DeliveryTrail]:
@@ -99,6 +119,7 @@ def delivery_facts(scheme: Scheme, unit_ids: list[int], day: date) -> dict[int, 
             "cadence",
             "report_day",
             "closed_on",
+            "quality_rating",
         )
     )
     task_ids = [t.pk for t in tasks]
@@ -132,6 +153,7 @@ def delivery_facts(scheme: Scheme, unit_ids: list[int], day: date) -> dict[int, 
     for unit_id, trail in result.items():
         c = counts[unit_id]
         trail.facts = scoring.DeliveryFacts(c["overdue_task"], c["late_report"], c["missing_report"], c["return"])
+        trail.rates = delivery_rates(c)
     return result
 
 
@@ -144,11 +166,20 @@ def _task_delivery(
     counts: dict[str, int],
 ) -> None:
     ref = {"task": task.pk, "number": task.number, "title": task.title}
+    closed_by_day = task.status == CLOSED and task.closed_on is not None and task.closed_on <= day
+    if closed_by_day or task.due <= day:
+        counts["should_be_closed"] += 1
+    if closed_by_day:
+        counts["closed"] += 1
+        if task.quality_rating:
+            counts["rating_sum"] += task.quality_rating
+            counts["rated"] += 1
     closed_late = task.status == CLOSED and task.closed_on is not None and task.closed_on > task.due
     open_late = task.status in OPEN_STATES and task.due < day
     if closed_late or open_late:
         late_by = ((task.closed_on if closed_late else day) - task.due).days  # type: ignore[operator]
         counts["overdue_task"] += 1
+        counts["days_overdue"] += late_by
         _add(trail, {"what": "overdue_task", **ref, "due": task.due.isoformat(), "days": late_by})
     record = TaskRecord(
         id=task.pk,
@@ -163,7 +194,9 @@ def _task_delivery(
         submitted=submitted,
     )
     for outcome in report_outcomes(record, day):  # periods due before `day`, as the statistics count them
+        counts["reports_due"] += 1
         if outcome.on_time:
+            counts["reports_on_time"] += 1
             continue
         what = "late_report" if outcome.period in submitted else "missing_report"
         counts[what] += 1
@@ -391,6 +424,7 @@ def _delivery_scores(item: Item, delivery: dict[int, DeliveryTrail]) -> dict[int
                 "late_reports": facts.late_reports,
                 "missing_reports": facts.missing_reports,
                 "returns": facts.returns,
+                **trail.rates,
             },
         }
     return out
