@@ -11,10 +11,11 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from docx import Document as WordDocument
 
 from bihuan import cli
+from bihuan.core import calendar
 from bihuan.core.files import stored_file_path
 from bihuan.core.models import AuditEvent, Notification
 from bihuan.core.roles import Role
@@ -165,7 +166,7 @@ def test_discard_a_draft(draft, office, people):
     ("today", "expected"),
     [
         (date(2025, 11, 3), ["2025-10"]),  # Monday 3 November: the first working day after October
-        (date(2025, 11, 4), []),  # the day after: nothing
+        (date(2025, 11, 4), ["2025-10"]),  # the day after, when no tick ran on the 3rd: it catches up
         (date(2025, 11, 1), []),  # a Saturday
         (date(2025, 10, 1), ["2025-09", "2025-Q3"]),  # Wednesday 1 October: September closes the third quarter
         (date(2026, 2, 2), ["2026-01"]),  # 1 February 2026 is a Sunday; Monday the 2nd is the first working day
@@ -197,6 +198,51 @@ def test_tick_is_idempotent_and_leaves_an_existing_bulletin_alone(city_tasks, of
     services.publish(office, Bulletin.objects.get(), [office])
     assert ticks.draft_bulletins(monday) == "0 draft(s)"  # published already: no new draft either
     assert Bulletin.objects.count() == 1
+
+
+def test_a_tick_catches_up_once_and_never_redoes_a_discarded_draft(city_tasks, office):  # noqa: F811
+    from bihuan.core.ticks import run_tick
+
+    run_tick(date(2025, 11, 3))  # the first working day: the draft
+    services.discard(office, Bulletin.objects.get(period="2025-10"))
+    run_tick(date(2025, 11, 4))  # the job ran on the 3rd: the office's discarding stands
+    assert not Bulletin.objects.filter(period="2025-10").exists()
+    run_tick(date(2025, 12, 2))  # a tick first run on Tuesday 2 December (none on Monday the 1st) catches up
+    assert list(Bulletin.objects.values_list("period", flat=True)) == ["2025-11"]
+
+
+def test_public_holidays_and_weekend_workdays_move_the_first_working_day(settings):
+    settings.BIHUAN = {
+        **settings.BIHUAN,
+        "HOLIDAYS": calendar.parse_dates("BIHUAN_HOLIDAYS", "2025-10-01..2025-10-08, 2026-01-01"),
+        "WORKDAYS": calendar.parse_dates("BIHUAN_WORKDAYS", "2025-09-28,2025-10-11, 2026-08-01"),
+    }
+    assert ticks.first_working_day(2025, 10) == date(2025, 10, 9)  # National Day: 1–8 October off
+    assert ticks.first_working_day(2026, 1) == date(2026, 1, 2)
+    assert ticks.first_working_day(2026, 8) == date(2026, 8, 1)  # a Saturday worked instead (调休)
+    assert ticks.due_periods(date(2025, 10, 1)) == []
+    assert ticks.due_periods(date(2025, 10, 9)) == ["2025-09", "2025-Q3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2025-10-01..2025-10-08,2025-10-32", "BIHUAN_HOLIDAYS: '2025-10-32' is not a date (YYYY-MM-DD)"),
+        ("2025-10-08..2025-10-01", "BIHUAN_HOLIDAYS: the range '2025-10-08..2025-10-01' ends before it starts"),
+        ("十月一日", "BIHUAN_HOLIDAYS: '十月一日' is not a date"),
+    ],
+)
+def test_a_bad_holiday_setting_stops_the_start_naming_it(text, message):
+    with pytest.raises(ImproperlyConfigured) as error:
+        calendar.parse_dates("BIHUAN_HOLIDAYS", text)
+    assert str(error.value).startswith(message)
+
+
+def test_holiday_ranges_expand_to_each_day():
+    days = calendar.parse_dates("BIHUAN_HOLIDAYS", " 2025-10-01..2025-10-03 ,, 2026-01-01 ")
+    assert sorted(days) == [date(2025, 10, 1), date(2025, 10, 2), date(2025, 10, 3), date(2026, 1, 1)]
+    assert not calendar.is_working_day(date(2025, 10, 2), days)
+    assert calendar.is_working_day(date(2025, 10, 11), days, {date(2025, 10, 11)})  # a Saturday worked
 
 
 # ---- the command line ----------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 import dj_email_url
 
+from bihuan.core.calendar import parse_dates
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -260,6 +262,10 @@ BIHUAN = {
     },
     # Our city on the indicator pages: an area's division code (e.g. 141000); empty = the root unit's code
     "HOME_AREA": os.environ.get("BIHUAN_HOME_AREA", "").strip(),
+    # The public holidays and the weekend days worked instead (调休), as the State Council publishes them each
+    # year: dates and ranges, e.g. "2026-10-01..2026-10-07" (bulletins are drafted on the first working day)
+    "HOLIDAYS": parse_dates("BIHUAN_HOLIDAYS", os.environ.get("BIHUAN_HOLIDAYS", "")),
+    "WORKDAYS": parse_dates("BIHUAN_WORKDAYS", os.environ.get("BIHUAN_WORKDAYS", "")),
 }
 BIHUAN_BASE_URL = os.environ.get("BIHUAN_BASE_URL", "")  # for links in e-mails, e.g. https://bihuan.example.gov.cn
 
