@@ -4,6 +4,7 @@ of manual scores of an item."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bihuan.assessment import selectors, services, wording
+from bihuan.assessment import importers, selectors, services, wording
 from bihuan.assessment.forms import AdjustmentForm, ManualScoreRowForm, ReasonForm
 from bihuan.assessment.models import Adjustment, AdjustmentKind, Item, ManualScore, Method, Scheme
 from bihuan.assessment.views import STATE_BADGES, attempt, scheme_url, visible_scheme
@@ -25,7 +26,7 @@ from bihuan.core.files import kept_file_response
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict
 from bihuan.core.tables import Col, xlsx_response
-from bihuan.org.views import apply_errors
+from bihuan.org.views import apply_errors, import_flow
 
 
 def adjustments_url(scheme: Scheme, anchor: str = "") -> str:
@@ -235,6 +236,35 @@ def manual_scores(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+def manual_scores_import(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Upload the filled-in sheet → preview (what would be entered or changed) → apply, all or nothing."""
+    scheme = visible_scheme(request.user, pk)
+    item = get_object_or_404(Item.objects.filter(scheme=scheme, method=Method.MANUAL), pk=item_pk)
+    policy.require(request.user, "score", scheme)
+    context: dict[str, Any] = {
+        "title": _("Import scores · %(item)s") % {"item": item.name},
+        "template_url": reverse("assessment-scores-sheet", args=[scheme.pk, item.pk]),
+    }
+    done = reverse("assessment-scores", args=[scheme.pk, item.pk])
+    return import_flow(
+        request, context, partial(importers.import_manual_scores, item=item), done, "assessment.manualscore"
+    )
+
+
+@login_required
+def manual_scores_sheet(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """The sheet to fill in for an item: every unit of the scheme, with its points and comment so far."""
+    scheme = visible_scheme(request.user, pk)
+    item = get_object_or_404(Item.objects.filter(scheme=scheme, method=Method.MANUAL), pk=item_pk)
+    policy.require(request.user, "score", scheme)
+    response = HttpResponse(
+        importers.scores_sheet(item), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="assessment-{scheme.pk}-item-{item.pk}-scores.xlsx"'
+    return response
 
 
 def _save_scores(

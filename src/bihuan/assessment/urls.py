@@ -13,6 +13,16 @@ urlpatterns = [
     path("<int:pk>/items/new/", views.item_edit, name="assessment-item-new"),
     path("<int:pk>/items/<int:item_pk>/edit/", views.item_edit, name="assessment-item-edit"),
     path("<int:pk>/items/<int:item_pk>/scores/", adjustment_views.manual_scores, name="assessment-scores"),
+    path(
+        "<int:pk>/items/<int:item_pk>/scores/import/",
+        adjustment_views.manual_scores_import,
+        name="assessment-scores-import",
+    ),
+    path(
+        "<int:pk>/items/<int:item_pk>/scores/sheet.xlsx",
+        adjustment_views.manual_scores_sheet,
+        name="assessment-scores-sheet",
+    ),
     path("<int:pk>/bands/new/", views.band_edit, name="assessment-band-new"),
     path("<int:pk>/bands/<int:band_pk>/edit/", views.band_edit, name="assessment-band-edit"),
     path("<int:pk>/<str:kind>/<int:part_pk>/delete/", views.part_delete, name="assessment-part-delete"),

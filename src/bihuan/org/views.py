@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import xlsxwriter
@@ -292,6 +293,14 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
     model, run, list_url = IMPORTERS[kind]
     policy.require(request.user, "import", model)
     context: dict[str, Any] = {"title": _("Import %(what)s") % {"what": TITLES[kind]}, "kind": kind}
+    return import_flow(request, context, run, reverse(list_url), model._meta.label_lower)
+
+
+def import_flow(
+    request: HttpRequest, context: dict[str, Any], run: Callable[..., Any], done_url: str, object_type: str
+) -> HttpResponse:
+    """The upload → preview → apply pages of any importer `run(actor, source, filename=, dry_run=)`; the
+    caller has checked the permission."""
     if request.method != "POST":
         return render(request, "org/import.html", context)
     upload = request.FILES.get("file")
@@ -317,8 +326,8 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
         messages.success(
             request, _("Imported: %(created)s created, %(updated)s changed, %(unchanged)s unchanged.") % result.counts
         )
-        return redirect(list_url)
-    change_lines = [(label, changes_text(fields, model._meta.label_lower)) for label, fields in result.changes.items()]
+        return redirect(done_url)
+    change_lines = [(label, changes_text(fields, object_type)) for label, fields in result.changes.items()]
     context.update({"result": result, "change_lines": change_lines, "token": stored.token, "filename": stored.filename})
     return render(request, "org/import.html", context)
 
