@@ -244,11 +244,13 @@ def manual_scores_import(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
     scheme = visible_scheme(request.user, pk)
     item = get_object_or_404(Item.objects.filter(scheme=scheme, method=Method.MANUAL), pk=item_pk)
     policy.require(request.user, "score", scheme)
+    done = reverse("assessment-scores", args=[scheme.pk, item.pk])
     context: dict[str, Any] = {
         "title": _("Import scores · %(item)s") % {"item": item.name},
         "template_url": reverse("assessment-scores-sheet", args=[scheme.pk, item.pk]),
+        "back_url": done,
+        "back_label": _("Manual scores · %(item)s") % {"item": item.name},
     }
-    done = reverse("assessment-scores", args=[scheme.pk, item.pk])
     return import_flow(
         request, context, partial(importers.import_manual_scores, item=item), done, "assessment.manualscore"
     )
