@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
@@ -19,9 +18,8 @@ from bihuan.assessment.forms import DecisionForm, ExemptionFilter, ExemptionRequ
 from bihuan.assessment.models import Adjustment, Exemption, ExemptionStatus
 from bihuan.assessment.views import attempt
 from bihuan.core.policy import policy
-from bihuan.core.services import Conflict
 from bihuan.core.tables import Col, xlsx_response
-from bihuan.org.views import apply_errors
+from bihuan.org.views import form_write
 
 STATUS_BADGES = {
     ExemptionStatus.PENDING: "text-bg-warning",
@@ -50,15 +48,13 @@ def request_exemption(request: HttpRequest, adjustment_pk: int) -> HttpResponse:
     form = ExemptionRequestForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            exemption = services.request_exemption(
+        exemption = form_write(
+            form,
+            lambda: services.request_exemption(
                 request.user, adjustment, data["grounds"], data["explanation"], data["evidence"], data["files"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except Conflict as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if exemption is not None:
             messages.success(request, _("Your request was sent to the assessment office."))
             return redirect(exemption_url(exemption))
     return render(
@@ -155,18 +151,8 @@ def exemption_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         policy.require(request.user, "decide", exemption)
         if form.is_valid():
-            try:
-                services.decide_exemption(
-                    request.user,
-                    exemption,
-                    form.cleaned_data["decision"] == "approve",
-                    form.cleaned_data["decision_reason"],
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            except Conflict as exc:
-                form.add_error(None, str(exc))
-            else:
+            approve, reason = form.cleaned_data["decision"] == "approve", form.cleaned_data["decision_reason"]
+            if form_write(form, lambda: services.decide_exemption(request.user, exemption, approve, reason)):
                 messages.success(request, _("Decided."))
                 return redirect(exemption_url(exemption))
     search = PrecedentSearch(request.GET or None)

@@ -34,7 +34,7 @@ from bihuan.core.policy import policy
 from bihuan.core.services import Conflict
 from bihuan.core.tables import Col, xlsx_response
 from bihuan.indicators.models import Indicator
-from bihuan.org.views import apply_errors
+from bihuan.org.views import form_write
 
 STATE_BADGES = {
     SchemeState.DRAFT: "text-bg-secondary",
@@ -200,15 +200,11 @@ def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     policy.require(request.user, "change" if scheme else "create", scheme or Scheme)
     form = SchemeForm(request.POST if request.method == "POST" else None, instance=scheme)
     if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.save_scheme(
-                request.user, form.service_data(), form.chosen_units(), Scheme.objects.get(pk=pk) if pk else None
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except Conflict as exc:
-            form.add_error(None, str(exc))
-        else:
+        stored = Scheme.objects.get(pk=pk) if pk else None
+        saved = form_write(
+            form, lambda: services.save_scheme(request.user, form.service_data(), form.chosen_units(), stored)
+        )
+        if saved is not None:
             messages.success(request, _("Saved."))
             return redirect(scheme_url(saved))
     return render(
@@ -295,13 +291,8 @@ def _edit_part(
     policy.require(request.user, "change" if part else "create", part or model)
     form = form_class(request.POST if request.method == "POST" else None, instance=part)
     if request.method == "POST" and form.is_valid():
-        try:
-            save(form, model.objects.get(pk=part_pk) if part_pk else None)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except Conflict as exc:
-            form.add_error(None, str(exc))
-        else:
+        stored = model.objects.get(pk=part_pk) if part_pk else None
+        if form_write(form, lambda: save(form, stored)) is not None:
             messages.success(request, _("Saved."))
             return redirect(scheme_url(scheme, "setup"))
     return _part_page(request, scheme, form, title=titles[0] if part else titles[1], template=template)

@@ -26,6 +26,7 @@ from bihuan.core.pages import allowed_actions, form_page, list_page
 from bihuan.core.policy import policy
 from bihuan.core.roles import Role, stored_role
 from bihuan.core.selectors import changes_text
+from bihuan.core.services import Conflict
 from bihuan.core.tables import Col
 from bihuan.org import importers, selectors, services
 from bihuan.org.filtersets import UnitFilter, UnitGroupFilter, UserFilter
@@ -44,6 +45,18 @@ def apply_errors(form: Any, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def form_write(form: Any, write: Callable[[], Any]) -> Any | None:
+    """Run a valid form's service call; its ValidationError goes onto the form's fields and a Conflict (the
+    record changed meanwhile) above them. What the call returned, or None when it did not go through."""
+    try:
+        return write()
+    except ValidationError as exc:
+        apply_errors(form, exc)
+    except Conflict as exc:
+        form.add_error(None, str(exc))
+    return None
 
 
 # ---- units ---------------------------------------------------------------------------------------
