@@ -76,3 +76,37 @@ def default_language():
 
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+# ---- the assessment tests' city (see tests/assessment_data.py) ---------------------------------------
+
+
+@pytest.fixture
+def third_unit(city) -> Unit:
+    """曲沃县, the third unit of the assessment tests (it leads no key task in `facts`)."""
+    return save_unit(SYSTEM, {"code": "141021", "name": "曲沃县", "kind": Unit.Kind.COUNTY, "parent": city})
+
+
+@pytest.fixture
+def facts(own_unit, other_unit, third_unit):
+    """A: one task with two late reports, one missing, one return; one task closed ten days late.
+    B: one task, every report on time. C: no task."""
+    from datetime import date
+
+    from bihuan.core import audit
+    from bihuan.demo.tasks import moment, simulated_clock
+    from tests.assessment_data import report, task
+
+    a1 = task(own_unit, "2025-001", date(2025, 1, 1), date(2025, 12, 31))
+    report(a1, "2025-01", date(2025, 2, 3))
+    report(a1, "2025-02", date(2025, 3, 5))
+    returned = report(a1, "2025-03", date(2025, 4, 10))  # 5 days late
+    report(a1, "2025-05", date(2025, 6, 6))  # 1 day late; 2025-04 missing
+    with simulated_clock(moment(date(2025, 4, 12))):  # returned in April, so before the as-of day
+        audit.record(SYSTEM, "progressreport.returned", returned, {"status": ["submitted", "returned"]})
+    a2 = task(own_unit, "2025-002", date(2025, 3, 1), date(2025, 4, 30), status="closed", closed_on=date(2025, 5, 10))
+    report(a2, "2025-03", date(2025, 4, 1))
+    report(a2, "2025-04", date(2025, 5, 4))
+    b1 = task(other_unit, "2025-003", date(2025, 5, 1), date(2025, 12, 31))
+    report(b1, "2025-05", date(2025, 6, 1))
+    return {"a1": a1, "a2": a2, "b1": b1}

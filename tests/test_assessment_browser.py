@@ -13,7 +13,7 @@ import pytest
 from bihuan.assessment import services
 from bihuan.assessment.models import AdjustmentKind
 from bihuan.core.roles import Role
-from tests.test_assessment_pages import build_scheme, facts, third_unit  # noqa: F401  (fixtures)
+from tests.assessment_data import build_scheme
 from tests.test_browser import CHROMIUM, browser, signed_in  # noqa: F401  (fixtures)
 
 pytestmark = [
@@ -27,7 +27,7 @@ SHOTS = os.environ.get("BIHUAN_SCREENSHOTS", "")
 
 
 @pytest.fixture
-def case(transactional_db, make_user, own_unit, other_unit, third_unit, facts):  # noqa: F811
+def case(transactional_db, make_user, own_unit, other_unit, third_unit, facts):
     assessor = make_user("kaohe", Role.ASSESSOR, own_unit, name="赵考核")
     make_user("fgw_clerk", Role.UNIT_CLERK, own_unit, name="张晓雪")
     yd_head = make_user("yd_head", Role.UNIT_HEAD, other_unit, name="刘尧都")

@@ -20,18 +20,16 @@ from bihuan.assessment.models import AdjustmentKind, EvidenceFile, Exemption, Sc
 from bihuan.core.files import stored_file_path
 from bihuan.core.models import AuditEvent, Notification
 from bihuan.core.roles import Role
+from tests.assessment_data import AS_OF
 from tests.test_assessment_pages import (  # noqa: F401 (fixtures)
-    AS_OF,
     OFFICE,
     ROLES,
     UNIT_ROLES,
     as_user,
     english,
     expected,
-    facts,
     own_demerit,
     scheme,
-    third_unit,
 )
 
 PDF = b"%PDF-1.4 \xe5\x85\xb3\xe4\xba\x8e\xe6\x9a\xb4\xe9\x9b\xa8 evidence"

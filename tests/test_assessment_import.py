@@ -20,9 +20,7 @@ from tests.test_assessment_pages import (  # noqa: F401 (fixtures)
     as_user,
     english,
     expected,
-    facts,
     scheme,
-    third_unit,
 )
 
 

@@ -27,94 +27,18 @@ from bihuan.assessment.models import (
     Scheme,
     SchemeState,
 )
-from bihuan.core import audit
 from bihuan.core.models import AuditEvent
 from bihuan.core.roles import SYSTEM, Role
-from bihuan.demo.tasks import moment, simulated_clock
+from bihuan.demo.tasks import moment
 from bihuan.org.models import Unit
 from bihuan.org.services import save_unit
-from bihuan.supervision.models import KeyTask, ProgressReport
+from bihuan.supervision.models import ProgressReport
+from tests.assessment_data import AS_OF, build_scheme
 
-AS_OF = date(2025, 6, 20)
 OFFICE = {Role.ADMIN, Role.ASSESSOR, Role.SUPERVISOR}
 UNIT_ROLES = {Role.UNIT_HEAD, Role.UNIT_CLERK}
 SEES_OPEN_SCHEME = OFFICE | {Role.LEADER} | UNIT_ROLES  # statisticians and viewers wait for publication
 ROLES = [*Role.values, None]  # None: not signed in
-
-
-def task(unit, number, start, due, status="in_progress", closed_on=None):
-    return KeyTask.objects.create(
-        year=2025,
-        number=number,
-        title=f"任务{number}",
-        lead_unit=unit,
-        start=start,
-        due=due,
-        status=status,
-        closed_on=closed_on,
-        cadence="monthly",
-        report_day=5,
-        assigned_on=start,
-    )
-
-
-def report(t, period, submitted_on, status="accepted"):
-    return ProgressReport.objects.create(
-        task=t, period=period, due=date(2025, 1, 1), status=status, submitted_on=submitted_on
-    )
-
-
-@pytest.fixture
-def third_unit(city) -> Unit:
-    return save_unit(SYSTEM, {"code": "141021", "name": "曲沃县", "kind": Unit.Kind.COUNTY, "parent": city})
-
-
-@pytest.fixture
-def facts(own_unit, other_unit):
-    """FGW: a task with two late reports, one missing and one returned; a task closed ten days late.
-    尧都区: a task with every report on time."""
-    a1 = task(own_unit, "2025-001", date(2025, 1, 1), date(2025, 12, 31))
-    report(a1, "2025-01", date(2025, 2, 3))
-    report(a1, "2025-02", date(2025, 3, 5))
-    returned = report(a1, "2025-03", date(2025, 4, 10))
-    report(a1, "2025-05", date(2025, 6, 6))
-    with simulated_clock(moment(date(2025, 4, 12))):
-        audit.record(SYSTEM, "progressreport.returned", returned, {"status": ["submitted", "returned"]})
-    a2 = task(own_unit, "2025-002", date(2025, 3, 1), date(2025, 4, 30), status="closed", closed_on=date(2025, 5, 10))
-    report(a2, "2025-03", date(2025, 4, 1))
-    report(a2, "2025-04", date(2025, 5, 4))
-    b1 = task(other_unit, "2025-003", date(2025, 5, 1), date(2025, 12, 31))
-    report(b1, "2025-05", date(2025, 6, 1))
-    return {"a1": a1, "a2": a2, "b1": b1}
-
-
-def build_scheme(assessor, units, name="县区和部门考核"):
-    scheme = services.save_scheme(assessor, {"year": 2025, "name": name, "as_of": AS_OF}, units)
-    delivery = services.save_item(
-        assessor,
-        scheme,
-        {
-            "name": "重点任务落实",
-            "method": Method.DELIVERY,
-            "weight": Decimal(60),
-            "per_overdue_task": Decimal(5),
-            "per_late_report": Decimal(1),
-            "per_missing_report": Decimal(2),
-            "per_return": Decimal(1),
-        },
-    )
-    manual = services.save_item(
-        assessor, scheme, {"name": "满意度测评", "method": Method.MANUAL, "weight": Decimal(40), "sort_order": 1}
-    )
-    for order, (band, minimum, quota) in enumerate(
-        [("优秀", 90, Decimal(34)), ("良好", 80, None), ("合格", 60, None), ("不合格", 0, None)]
-    ):
-        services.save_band(
-            assessor, scheme, {"name": band, "minimum": Decimal(minimum), "quota": quota, "sort_order": order}
-        )
-    scheme = services.move(assessor, scheme, SchemeState.OPEN)
-    scheme.delivery_item, scheme.manual_item = delivery, manual
-    return scheme
 
 
 @pytest.fixture

@@ -13,95 +13,19 @@ from bihuan.assessment import results, services
 from bihuan.assessment.models import Adjustment, AdjustmentKind, ExemptionStatus, Method, Result, SchemeState
 from bihuan.core import audit
 from bihuan.core.models import AuditEvent
-from bihuan.core.roles import SYSTEM, Role
+from bihuan.core.roles import Role
 from bihuan.core.services import Conflict
 from bihuan.demo.tasks import moment, simulated_clock
-from bihuan.org.models import Unit
-from bihuan.org.services import save_unit
-from bihuan.supervision.models import KeyTask, ProgressReport, SupervisionNotice
-
-AS_OF = date(2025, 6, 20)
-
-
-def task(unit, number, start, due, status="in_progress", closed_on=None, cadence="monthly", **extra):
-    return KeyTask.objects.create(
-        year=2025,
-        number=number,
-        title=f"任务{number}",
-        lead_unit=unit,
-        start=start,
-        due=due,
-        status=status,
-        closed_on=closed_on,
-        cadence=cadence,
-        report_day=5,
-        assigned_on=start,
-        **extra,
-    )
-
-
-def report(t, period, submitted_on, status="accepted"):
-    return ProgressReport.objects.create(
-        task=t, period=period, due=date(2025, 1, 1), status=status, submitted_on=submitted_on
-    )
-
-
-@pytest.fixture
-def third_unit(city) -> Unit:
-    return save_unit(SYSTEM, {"code": "141021", "name": "曲沃县", "kind": Unit.Kind.COUNTY, "parent": city})
-
-
-@pytest.fixture
-def facts(own_unit, other_unit, third_unit):
-    """A: one task with two late reports, one missing, one return; one task closed ten days late.
-    B: one task, every report on time. C: no task."""
-    a1 = task(own_unit, "2025-001", date(2025, 1, 1), date(2025, 12, 31))
-    report(a1, "2025-01", date(2025, 2, 3))
-    report(a1, "2025-02", date(2025, 3, 5))
-    returned = report(a1, "2025-03", date(2025, 4, 10))  # 5 days late
-    report(a1, "2025-05", date(2025, 6, 6))  # 1 day late; 2025-04 missing
-    with simulated_clock(moment(date(2025, 4, 12))):  # returned in April, so before the as-of day
-        audit.record(SYSTEM, "progressreport.returned", returned, {"status": ["submitted", "returned"]})
-    a2 = task(own_unit, "2025-002", date(2025, 3, 1), date(2025, 4, 30), status="closed", closed_on=date(2025, 5, 10))
-    report(a2, "2025-03", date(2025, 4, 1))
-    report(a2, "2025-04", date(2025, 5, 4))
-    b1 = task(other_unit, "2025-003", date(2025, 5, 1), date(2025, 12, 31))
-    report(b1, "2025-05", date(2025, 6, 1))
-    return {"a1": a1, "a2": a2, "b1": b1}
+from bihuan.supervision.models import KeyTask, SupervisionNotice
+from tests.assessment_data import AS_OF, build_scheme, report
 
 
 @pytest.fixture
 def scheme(people, own_unit, other_unit, third_unit, facts):
     assessor = people[Role.ASSESSOR]
-    scheme = services.save_scheme(
-        assessor, {"year": 2025, "name": "县区和部门考核", "as_of": AS_OF}, [own_unit, other_unit, third_unit]
-    )
-    delivery = services.save_item(
-        assessor,
-        scheme,
-        {
-            "name": "重点任务落实",
-            "method": Method.DELIVERY,
-            "weight": Decimal(60),
-            "per_overdue_task": Decimal(5),
-            "per_late_report": Decimal(1),
-            "per_missing_report": Decimal(2),
-            "per_return": Decimal(1),
-        },
-    )
-    manual = services.save_item(
-        assessor, scheme, {"name": "满意度测评", "method": Method.MANUAL, "weight": Decimal(40), "sort_order": 1}
-    )
-    for order, (name, minimum, quota) in enumerate(
-        [("优秀", 90, Decimal(34)), ("良好", 80, None), ("合格", 60, None), ("不合格", 0, None)]
-    ):
-        services.save_band(
-            assessor, scheme, {"name": name, "minimum": Decimal(minimum), "quota": quota, "sort_order": order}
-        )
-    scheme = services.move(assessor, scheme, SchemeState.OPEN)
+    scheme = build_scheme(assessor, [own_unit, other_unit, third_unit])
     for unit, points in ((own_unit, 80), (other_unit, 95), (third_unit, 70)):
-        services.save_manual_score(assessor, manual, unit, Decimal(points), "群众满意度测评")
-    scheme.delivery_item, scheme.manual_item = delivery, manual
+        services.save_manual_score(assessor, scheme.manual_item, unit, Decimal(points), "群众满意度测评")
     return scheme
 
 

@@ -17,7 +17,7 @@ from bihuan.assessment.models import Adjustment, AutoRule, Method, SchemeState
 from bihuan.core.roles import Role
 from bihuan.supervision.models import KeyTask, LightChange
 from bihuan.supervision.selectors import first_red_days, refresh_lights
-from tests.test_assessment_results import task as results_task
+from tests.assessment_data import task as results_task
 
 
 def task(unit, number, start, due):
