@@ -132,14 +132,29 @@ def loop_task(transactional_db, make_user, own_unit):
     return {"id": task.pk, "period": key, "owed": owed}
 
 
+NETWORK_LOGS: dict[int, list[str]] = {}
+
+
 def signed_in(browser, live_server, username):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    # Without motion a step's form is open at once, not halfway through Bootstrap's collapse animation.
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce").new_page()
+    log = NETWORK_LOGS.setdefault(id(page), [])  # for hang_report: what the page asked and was answered
+    page.on("response", lambda r: log.append(f"{r.request.method} {r.url} -> {r.status}"))
+    page.on("requestfailed", lambda r: log.append(f"{r.method} {r.url} FAILED {r.failure}"))
+    page.on("console", lambda m: log.append(f"console.{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: log.append(f"pageerror: {e}"))
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("#login-submit")
     page.wait_for_url(f"{live_server.url}/")
     return page
+
+
+def open_step(page, action: str) -> None:
+    """Open a workflow step's form on the task page and wait until it is shown in full."""
+    page.click(f"#btn-{action}")
+    page.wait_for_selector(f"#step-{action}.show")
 
 
 def wait_for_status(page, status: str) -> None:
@@ -159,7 +174,21 @@ def hang_report(page) -> str:
 
     from django.db import connection
 
-    lines = [f"page: {page.url}", page.locator("body").inner_text()[:800]]
+    from bihuan.core.models import AuditEvent
+    from bihuan.supervision.models import KeyTask
+
+    # What matters first (CI keeps only a part of a long failure): the page's messages, its last requests,
+    # the task as the database has it and its last audit events; then the page, the threads and PostgreSQL.
+    task_id = int(page.url.rstrip("/").split("/tasks/")[1].split("/")[0])
+    task = KeyTask.objects.filter(pk=task_id).values("status", "version").first()
+    events = list(AuditEvent.objects.order_by("-pk").values_list("action", flat=True)[:6])
+    lines = [
+        f"page: {page.url}",
+        "messages: " + " | ".join(page.locator(".alert").all_inner_texts()),
+        f"task in the database: {task}; newest audit events: {events}",
+        "last requests: " + "\n  ".join(NETWORK_LOGS.get(id(page), [])[-12:]),
+        page.locator("body").inner_text()[:400],
+    ]
     for ident, frame in sys._current_frames().items():
         lines.append(f"--- thread {ident}\n" + "".join(traceback.format_stack(frame)[-8:]))
     if connection.vendor == "postgresql":
@@ -230,7 +259,7 @@ def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path
     evidence = tmp_path / "验收材料.pdf"
     evidence.write_bytes(b"%PDF-1.4 demo evidence")
     head.goto(task_url)
-    head.click("#btn-request_completion")
+    open_step(head, "request_completion")
     head.fill("#reason-request_completion", "两家企业改造完成，通过验收")
     head.set_input_files("#files-request_completion", str(evidence))
     head.click("#confirm-request_completion")
@@ -239,7 +268,7 @@ def test_the_whole_loop_in_the_browser(loop_task, live_server, browser, tmp_path
     assert "验收材料.pdf" in head.locator("#attachments").inner_text()
 
     office.goto(task_url)
-    office.click("#btn-close")
+    open_step(office, "close")
     office.select_option("#rating-close", "5")
     office.fill("#reason-close", "验收合格，同意销号")
     office.click("#confirm-close")
