@@ -183,7 +183,16 @@ class AssessmentResultBandSerializer(serializers.Serializer):
 
 
 class AssessmentItemPointsSerializer(serializers.Serializer):
-    points = serializers.FloatField(help_text="0–100 (a target item up to its cap)")
+    points = serializers.FloatField(
+        allow_null=True,
+        help_text="0–100 (a target item up to its cap); null when the unit had nothing to be scored on and the "
+        "scheme gives the item's weight to its other items",
+    )
+    weight = serializers.FloatField(
+        required=False,
+        help_text="the weight % the item counts with for this unit: the item's, or more when another item's "
+        "weight came to it, 0 when its own went elsewhere (absent in results published before this field)",
+    )
     weighted = serializers.FloatField(help_text="points × weight / 100")
     trail = serializers.ListField(
         child=serializers.DictField(), help_text="the records behind the points; `what` says which kind"

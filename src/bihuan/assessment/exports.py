@@ -109,6 +109,11 @@ def delivery_cells(facts: dict[str, Any]) -> list[Any]:
     ]
 
 
+def _number(value: Any) -> float | None:
+    """A cell's number; None (an item whose weight went to the unit's other items) leaves the cell empty."""
+    return None if value is None else float(value)
+
+
 def league_workbook(scheme: Scheme, data: dict[str, Any]) -> HttpResponse:
     items = data["items"]
     headers = [
@@ -128,7 +133,7 @@ def league_workbook(scheme: Scheme, data: dict[str, Any]) -> HttpResponse:
             row["rank"],
             row["unit"]["code"],
             row["unit"]["name"],
-            *(float(row["items"][i["id"]]["points"]) for i in items),
+            *(_number(row["items"][i["id"]]["points"]) for i in items),
             float(row["bonus"]),
             float(row["malus"]),
             float(row["total"]),
@@ -168,8 +173,8 @@ def sheets_workbook(scheme: Scheme, data: dict[str, Any]) -> HttpResponse:
                     unit["name"],
                     item["name"],
                     methods.get(item["method"], item["method"]),
-                    float(item["weight"]),
-                    float(scored["points"]),
+                    float(scored.get("weight", item["weight"])),
+                    _number(scored["points"]),
                     float(scored["weighted"]),
                 ]
             )

@@ -18,6 +18,7 @@ from bihuan.assessment.models import (
     Grounds,
     Item,
     Method,
+    NoBasis,
     Scheme,
     SchemeState,
 )
@@ -93,7 +94,7 @@ METHOD_FIELDS = {
     Method.INDICATOR_TARGET: ("indicator", "period", "target_cap"),
     Method.MANUAL: (),
 }
-COMMON_ITEM_FIELDS = ("name", "method", "weight", "sort_order")
+COMMON_ITEM_FIELDS = ("name", "method", "weight", "sort_order", "no_basis")
 DEFAULTED_ITEM_FIELDS = (
     "sort_order",
     "base_points",
@@ -123,9 +124,14 @@ class ItemForm(BootstrapMixin, forms.ModelForm):
             methods = [m for m, names in METHOD_FIELDS.items() if name in names]
             field.methods = " ".join(methods) if name not in COMMON_ITEM_FIELDS else ""
         self.fields["method"].widget.attrs["data-item-method"] = "1"
+        self.fields["no_basis"].required = False
+        usual = _("as usual: full points for task delivery, 0 otherwise")
+        self.fields["no_basis"].choices = [("", usual), *NoBasis.choices]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if not data.get("no_basis"):
+            data["no_basis"] = NoBasis.usual(data.get("method"))
         for name in DEFAULTED_ITEM_FIELDS:
             if data.get(name) is None and name in data:
                 data[name] = Item._meta.get_field(name).default

@@ -108,6 +108,23 @@ class RankBasis(models.TextChoices):
     GROWTH = "growth", _("Growth")
 
 
+class NoBasis(models.TextChoices):
+    """What a unit gets for an item it has nothing to be scored on: no key task led, no figure or rank in the
+    peer group, no yearly target, no manual score. Schemes say it in words like 无此项任务的按满分计 or
+    无该项指标的，其权重按比例分配到其他指标."""
+
+    ZERO = "zero", _("0 points")
+    FULL = "full", _("full points")
+    AVERAGE = "average", _("the average of the units scored")
+    SPREAD = "spread", _("its weight goes to the unit's other items")
+
+    @classmethod
+    def usual(cls, method: str | None) -> NoBasis:
+        """When a scheme does not say: a unit that leads no key task has nothing overdue, so full delivery
+        points; for the other methods nothing to score is 0."""
+        return cls.FULL if method == "delivery" else cls.ZERO
+
+
 class Item(TimeStampedModel):
     """One scored item of a scheme. Every item gives 0–100 points (a target item up to its cap) and counts
     with its weight, in percent of the total. Which fields matter depends on the method."""
@@ -119,6 +136,13 @@ class Item(TimeStampedModel):
         _("weight %"), validators=[MinValueValidator(0), MaxValueValidator(100)], **points_field_options
     )
     sort_order = models.IntegerField(_("order"), default=0)
+    no_basis = models.CharField(
+        _("a unit with nothing to score gets"),
+        max_length=8,
+        choices=NoBasis.choices,
+        default=NoBasis.ZERO,
+        help_text=_("e.g. a unit that leads no key task, has no figure in the peer group or no yearly target"),
+    )
     # task delivery
     base_points = models.DecimalField(_("base points"), default=100, **points_field_options)
     per_overdue_task = models.DecimalField(_("off per overdue task"), default=0, **points_field_options)

@@ -33,6 +33,7 @@ from bihuan.assessment.models import (
     Item,
     ManualScore,
     Method,
+    NoBasis,
     Scheme,
     SchemeState,
 )
@@ -217,24 +218,30 @@ def _add(trail: DeliveryTrail, entry: dict[str, Any]) -> None:
 # ---- indicators ------------------------------------------------------------------------------------
 
 
+def rank_table(item: Item) -> list[float] | None:
+    """The item's points for 1st, 2nd, … (commas, full-width commas or 、 between them); None: a straight line."""
+    if not item.rank_points:
+        return None
+    return [float(p) for p in item.rank_points.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+
+
 def indicator_rank_points(item: Item, units: list[Unit], day: date) -> dict[int, dict[str, Any]]:
     """Points by each unit's rank among the item's peer group (the unit's area has the unit's code), from the
     figures as published by the end of `day`."""
     indicator, group = item.indicator, item.peer_group
     period = item.period or indicator_selectors.latest_period(indicator, group)  # type: ignore[arg-type]
     if period is None:
-        return {u.pk: {"points": 0.0, "trail": [{"what": "no_figures", "indicator": indicator.name}]} for u in units}  # type: ignore[union-attr]
+        return {
+            u.pk: {"points": 0.0, "basis": False, "trail": [{"what": "no_figures", "indicator": indicator.name}]}  # type: ignore[union-attr]
+            for u in units
+        }
     as_of = timezone.make_aware(datetime.combine(day, time.max))
     rows = {
         r.area_code: r
         for r in indicator_selectors.league_table(indicator, group, period, item.rank_basis or "value", as_of)
     }  # type: ignore[arg-type]
     size = sum(1 for r in rows.values() if r.rank is not None)
-    table = (
-        [float(p) for p in item.rank_points.replace("，", ",").replace("、", ",").split(",") if p.strip()]
-        if item.rank_points
-        else None
-    )
+    table = rank_table(item)
     out = {}
     for unit in units:
         row = rows.get(unit.code)
@@ -257,7 +264,7 @@ def indicator_rank_points(item: Item, units: list[Unit], day: date) -> dict[int,
             "of": size,
             "in_group": row is not None,
         }
-        out[unit.pk] = {"points": points, "trail": [entry]}
+        out[unit.pk] = {"points": points, "basis": rank is not None, "trail": [entry]}
     return out
 
 
@@ -299,11 +306,11 @@ def indicator_target_points(item: Item, units: list[Unit], year: int, day: date)
         }
         if target is None or target <= 0 or actual is None:
             entry["what"] = "no_target" if target is None or target <= 0 else "no_figures"
-            out[unit.pk] = {"points": 0.0, "trail": [entry]}
+            out[unit.pk] = {"points": 0.0, "basis": False, "trail": [entry]}
             continue
         points = scoring.target_points(actual, target, 100.0, float(item.target_cap), indicator.higher_is_better)
         entry["completion"] = actual / target if indicator.higher_is_better else (target / actual if actual else None)
-        out[unit.pk] = {"points": points, "trail": [entry]}
+        out[unit.pk] = {"points": points, "basis": True, "trail": [entry]}
     return out
 
 
@@ -329,6 +336,7 @@ def compute(scheme: Scheme, today: date) -> dict[str, Any]:
             item_scores[item.pk] = indicator_target_points(item, units, scheme.year, day)
         else:
             item_scores[item.pk] = _manual_scores(item, unit_ids)
+        _score_without_basis(item, item_scores[item.pk])
     adjustments = _adjustments(scheme)
     rows = []
     totals: dict[str, float] = {}
@@ -338,8 +346,10 @@ def compute(scheme: Scheme, today: date) -> dict[str, Any]:
         scored = [
             scoring.Adjustment(a["kind"], a["points"], a["exempted"], a["automatic"]) for a in own if not a["withdrawn"]
         ]
-        points = {str(i.pk): item_scores[i.pk][unit.pk]["points"] for i in items}
-        weights = {str(i.pk): float(i.weight) for i in items}
+        scores = {str(i.pk): item_scores[i.pk][unit.pk] for i in items}
+        spread = {key for key, score in scores.items() if score["points"] is None}
+        weights = scoring.spread_weights({str(i.pk): float(i.weight) for i in items}, spread)
+        points = {key: scores[key]["points"] for key in weights}
         cap = float(scheme.incentive_cap) if scheme.incentive_cap is not None else None
         demerit_cap = float(scheme.demerit_cap) if scheme.demerit_cap is not None else None
         total = f2(scoring.adjusted_total(points, weights, scored, cap, demerit_cap))
@@ -350,19 +360,7 @@ def compute(scheme: Scheme, today: date) -> dict[str, Any]:
         rows.append(
             {
                 "unit": {"id": unit.pk, "code": unit.code, "name": unit.label},
-                "items": {
-                    str(i.pk): {
-                        "points": f2(item_scores[i.pk][unit.pk]["points"]),
-                        "weighted": f2(item_scores[i.pk][unit.pk]["points"] * float(i.weight) / 100),
-                        "trail": item_scores[i.pk][unit.pk]["trail"],
-                        **(
-                            {"facts": item_scores[i.pk][unit.pk]["facts"]}
-                            if "facts" in item_scores[i.pk][unit.pk]
-                            else {}
-                        ),
-                    }
-                    for i in items
-                },
+                "items": {key: _scored_item(score, weights.get(key, 0.0)) for key, score in scores.items()},
                 "adjustments": own,
                 "bonus": f2(min(bonus, cap) if cap is not None else bonus),
                 "malus": f2(scoring.demerit_points(scored, demerit_cap)),
@@ -396,6 +394,47 @@ def compute(scheme: Scheme, today: date) -> dict[str, Any]:
     }
 
 
+def _scored_item(score: dict[str, Any], weight: float) -> dict[str, Any]:
+    """An item on a unit's sheet: its points (None when its weight went to the other items), the weight it
+    counts with for this unit, the weighted points and the records behind them."""
+    points = score["points"]
+    return {
+        "points": None if points is None else f2(points),
+        "weight": f2(weight),
+        "weighted": f2((points or 0.0) * weight / 100),
+        "trail": score["trail"],
+        **({"facts": score["facts"]} if "facts" in score else {}),
+    }
+
+
+def full_points(item: Item) -> float:
+    """What an item gives at best without going beyond it: a delivery item's base points, a ranking's points
+    for first, 100 for a target met or a manual score."""
+    if item.method == Method.DELIVERY:
+        return float(item.base_points)
+    if item.method == Method.INDICATOR_RANK:
+        table = rank_table(item)
+        return table[0] if table else float(item.best_points)
+    return 100.0
+
+
+def _score_without_basis(item: Item, scores: dict[int, dict[str, Any]]) -> None:
+    """Give the units with nothing to be scored on for the item what the scheme's rule says, and say so."""
+    if all(score["basis"] for score in scores.values()):
+        return
+    rule = item.no_basis or NoBasis.ZERO
+    filled = scoring.fill_without_basis(
+        {unit: score["points"] if score["basis"] else None for unit, score in scores.items()},
+        rule,
+        full_points(item),
+    )
+    scored = sum(1 for score in scores.values() if score["basis"])
+    for unit, score in scores.items():
+        if not score["basis"]:
+            score["points"] = filled[unit]
+            score["trail"] = [*score["trail"], {"what": "no_basis", "rule": rule, "points": filled[unit], "of": scored}]
+
+
 def _delivery_scores(item: Item, delivery: dict[int, DeliveryTrail]) -> dict[int, dict[str, Any]]:
     rule = scoring.DeliveryRule(
         base=float(item.base_points),
@@ -417,6 +456,7 @@ def _delivery_scores(item: Item, delivery: dict[int, DeliveryTrail]) -> dict[int
         facts = trail.facts
         out[unit_id] = {
             "points": scoring.delivery_points(rule, facts),
+            "basis": trail.tasks > 0,
             "trail": entries,
             "facts": {
                 "tasks": trail.tasks,
@@ -436,7 +476,7 @@ def _manual_scores(item: Item, unit_ids: list[int]) -> dict[int, dict[str, Any]]
     for unit_id in unit_ids:
         score = scores.get(unit_id)
         if score is None:
-            out[unit_id] = {"points": 0.0, "trail": [{"what": "not_scored"}]}
+            out[unit_id] = {"points": 0.0, "basis": False, "trail": [{"what": "not_scored"}]}
         else:
             entry = {
                 "what": "manual",
@@ -445,7 +485,7 @@ def _manual_scores(item: Item, unit_ids: list[int]) -> dict[int, dict[str, Any]]
                 "by": score.entered_by.get_full_name() or score.entered_by.get_username() if score.entered_by else "",
                 "on": timezone.localdate(score.updated_at).isoformat(),
             }
-            out[unit_id] = {"points": float(score.points), "trail": [entry]}
+            out[unit_id] = {"points": float(score.points), "basis": True, "trail": [entry]}
     return out
 
 

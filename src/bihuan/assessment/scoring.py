@@ -6,7 +6,7 @@ and feeds these; nothing here touches the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from math import floor
 
@@ -70,6 +70,34 @@ def target_points(actual: float, target: float, full: float, cap: float = 1.2, h
         raise ValueError("a target must be positive")
     completion = actual / target if higher_is_better else target / actual if actual > 0 else cap
     return capped(full * completion, 0.0, full * cap)
+
+
+ZERO, FULL, AVERAGE, SPREAD = "zero", "full", "average", "spread"  # what a unit with no basis gets
+
+
+def fill_without_basis(points: Mapping[str, float | None], rule: str, full: float) -> dict[str, float | None]:
+    """An item's points for every unit, where None marks a unit with nothing to be scored on: by the scheme's
+    rule it gets 0, `full`, the average of the units that were scored (0 if none was), or stays None so that
+    `spread_weights` gives the item's weight to the unit's other items."""
+    scored = [p for p in points.values() if p is not None]
+    stand_in = {
+        ZERO: 0.0,
+        FULL: full,
+        AVERAGE: sum(scored) / len(scored) if scored else 0.0,
+        SPREAD: None,
+    }[rule]
+    return {unit: stand_in if p is None else p for unit, p in points.items()}
+
+
+def spread_weights(weights: Mapping[str, float], without: Collection[str]) -> dict[str, float]:
+    """The weights of the items a unit is scored on, when the weight of the items in `without` goes to the
+    others in proportion to theirs: the total stays the same. With nothing left to take it, the weight is lost."""
+    kept = {item: w for item, w in weights.items() if item not in without}
+    kept_total = sum(kept.values())
+    if not without or kept_total <= 0:
+        return kept
+    scale = sum(weights.values()) / kept_total
+    return {item: w * scale for item, w in kept.items()}
 
 
 @dataclass(frozen=True)

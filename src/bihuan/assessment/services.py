@@ -30,6 +30,7 @@ from bihuan.assessment.models import (
     Item,
     ManualScore,
     Method,
+    NoBasis,
     Result,
     Scheme,
     SchemeState,
@@ -62,6 +63,7 @@ ITEM_FIELDS = (
     "method",
     "weight",
     "sort_order",
+    "no_basis",
     "base_points",
     "per_overdue_task",
     "per_late_report",
@@ -165,6 +167,8 @@ def save_item(actor: Any, scheme: Scheme, data: Mapping[str, Any], item: Item | 
     scheme = _fresh(scheme)
     if scheme.state not in (SchemeState.DRAFT, SchemeState.OPEN):
         raise Conflict(_("Items can change only while the scheme is a draft or open."))
+    if not data.get("no_basis") and (item is None or "no_basis" in data):
+        data = {**data, "no_basis": NoBasis.usual(data.get("method") or (item.method if item else None))}
     # A change may name only some fields: check what the item will be, not just what changes.
     check_item(data if item is None else {**{f: getattr(item, f) for f in ITEM_FIELDS}, **data})
     return save_model(actor, item or Item(scheme=scheme), data, fields=ITEM_FIELDS)

@@ -401,6 +401,7 @@ def unit_sheet(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         items.append(
             {
                 **item,
+                "weight": scored.get("weight", item["weight"]),  # this unit's, when another item's weight came to it
                 "method_text": dict(Method.choices).get(item["method"], item["method"]),
                 "scored": scored,
                 "lines": [wording.trail_line(e, codes) for e in scored["trail"]],

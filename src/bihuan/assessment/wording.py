@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from bihuan.assessment.models import AdjustmentKind, AutoRule, Item, Method, Scheme
+from bihuan.assessment.models import AdjustmentKind, AutoRule, Item, Method, NoBasis, Scheme
 from bihuan.assessment.services import AUTO_GONE
 
 
@@ -121,9 +121,9 @@ def _rank(entry: Mapping[str, Any], codes: Mapping[int, str]) -> TrailLine:
 def _unranked(entry: Mapping[str, Any], codes: Mapping[int, str]) -> TrailLine:
     values = {"indicator": entry.get("indicator", ""), "group": entry.get("group", ""), "period": entry.get("period")}
     if entry.get("in_group"):
-        text = _("%(indicator)s in %(group)s, %(period)s: no figure for the unit, so not ranked (0 points)") % values
+        text = _("%(indicator)s in %(group)s, %(period)s: no figure for the unit, so not ranked") % values
     else:
-        text = _("%(indicator)s: the unit's area is not in %(group)s, so not ranked (0 points)") % values
+        text = _("%(indicator)s: the unit's area is not in %(group)s, so not ranked") % values
     return TrailLine("unranked", text, league_link(entry, codes))
 
 
@@ -149,7 +149,7 @@ def _target(entry: Mapping[str, Any], _codes: Mapping[int, str]) -> TrailLine:
 
 
 def _no_target(entry: Mapping[str, Any], _codes: Mapping[int, str]) -> TrailLine:
-    text = _("No yearly target for %(indicator)s in %(year)s, so no points") % {
+    text = _("No yearly target for %(indicator)s in %(year)s") % {
         "indicator": entry.get("indicator", ""),
         "year": entry.get("year", ""),
     }
@@ -157,9 +157,7 @@ def _no_target(entry: Mapping[str, Any], _codes: Mapping[int, str]) -> TrailLine
 
 
 def _no_figures(entry: Mapping[str, Any], _codes: Mapping[int, str]) -> TrailLine:
-    text = _("No figures for %(indicator)s published by the as-of day, so no points") % {
-        "indicator": entry.get("indicator", "")
-    }
+    text = _("No figures for %(indicator)s published by the as-of day") % {"indicator": entry.get("indicator", "")}
     return TrailLine("no_figures", text)
 
 
@@ -174,7 +172,24 @@ def _manual(entry: Mapping[str, Any], _codes: Mapping[int, str]) -> TrailLine:
 
 
 def _not_scored(entry: Mapping[str, Any], _codes: Mapping[int, str]) -> TrailLine:
-    return TrailLine("not_scored", _("Not scored yet by the assessment office, so no points"))
+    return TrailLine("not_scored", _("Not scored yet by the assessment office"))
+
+
+def _no_basis(entry: Mapping[str, Any], _codes: Mapping[int, str]) -> TrailLine:
+    """How the scheme scores a unit with nothing to be scored on for the item (NoBasis)."""
+    rule = entry.get("rule")
+    if rule == NoBasis.SPREAD:
+        text = _("Nothing to score: by the scheme, the item's weight goes to the unit's other items")
+    elif rule == NoBasis.AVERAGE:
+        text = _("Nothing to score: by the scheme, the average of the %(of)s units scored, %(points)s points") % {
+            "of": entry.get("of", 0),
+            "points": points(entry.get("points")),
+        }
+    elif rule == NoBasis.FULL:
+        text = _("Nothing to score: by the scheme, full points (%(points)s)") % {"points": points(entry.get("points"))}
+    else:
+        text = _("Nothing to score: by the scheme, 0 points")
+    return TrailLine("no_basis", text)
 
 
 _DESCRIBERS = {
@@ -189,6 +204,7 @@ _DESCRIBERS = {
     "no_figures": _no_figures,
     "manual": _manual,
     "not_scored": _not_scored,
+    "no_basis": _no_basis,
 }
 
 
@@ -196,7 +212,14 @@ _DESCRIBERS = {
 
 
 def item_parameters(item: Item) -> str:
-    """What an item scores and how, in a sentence."""
+    """What an item scores and how, in a sentence, with what a unit with nothing to be scored on gets."""
+    return _("%(how)s; nothing to score: %(rule)s") % {
+        "how": _method_parameters(item),
+        "rule": NoBasis(item.no_basis or NoBasis.ZERO).label,
+    }
+
+
+def _method_parameters(item: Item) -> str:
     if item.method == Method.DELIVERY:
         parts = [_("start from %(base)s") % {"base": points(item.base_points)}]
         for value, label in (

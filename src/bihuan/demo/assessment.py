@@ -15,7 +15,7 @@ import docx
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bihuan.assessment import services
-from bihuan.assessment.models import AdjustmentKind, Method, Scheme, SchemeState
+from bihuan.assessment.models import AdjustmentKind, Method, NoBasis, Scheme, SchemeState
 from bihuan.core.models import AuditEvent
 from bihuan.core.roles import Role
 from bihuan.demo.indicators import COUNTY_GROUP
@@ -87,9 +87,10 @@ def _county_scheme(assessor: Any, today: date) -> Scheme:
     items = [
         {"name": "重点任务落实", "method": Method.DELIVERY, "weight": Decimal(40), "per_overdue_task": Decimal(5),
          "per_late_report": Decimal(1), "per_missing_report": Decimal(2), "per_return": Decimal(1),
-         "max_off": Decimal(40)},
+         "max_off": Decimal(40), "no_basis": NoBasis.FULL},
         {"name": "地区生产总值增速排名", "method": Method.INDICATOR_RANK, "weight": Decimal(20), "indicator": gdp,
-         "peer_group": group, "rank_basis": "value", "best_points": Decimal(100), "worst_points": Decimal(60)},
+         "peer_group": group, "rank_basis": "value", "best_points": Decimal(100), "worst_points": Decimal(60),
+         "no_basis": NoBasis.SPREAD},
         {"name": "固定资产投资增速目标完成", "method": Method.INDICATOR_TARGET, "weight": Decimal(20), "indicator": fai,
          "target_cap": Decimal("1.2")},
         {"name": "群众满意度测评", "method": Method.MANUAL, "weight": Decimal(20)},
@@ -154,7 +155,7 @@ def _department_scheme(assessor: Any, supervisor: Any, today: date) -> Scheme:
         assessor, scheme,
         {"name": "重点任务落实", "method": Method.DELIVERY, "weight": Decimal(70), "per_overdue_task": Decimal(4),
          "per_late_report": Decimal("0.5"), "per_missing_report": Decimal(1), "per_return": Decimal("0.5"),
-         "max_off": Decimal(40)},
+         "max_off": Decimal(40), "no_basis": NoBasis.FULL},
     )  # fmt: skip
     services.save_item(
         assessor,
