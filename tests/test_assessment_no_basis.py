@@ -209,7 +209,12 @@ def test_the_sheet_and_the_league_export_show_it(client, people, scheme, third_u
     assert "the item&#x27;s weight goes to the unit&#x27;s other items" in page
     detail = client.get(reverse("assessment-scheme", args=[scheme.pk])).content.decode()
     assert "nothing to score: its weight goes to the unit&#x27;s other items" in detail
+    assert "— in an item's column" in detail  # the footnote for the "—" in the league
     book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("assessment-league-xlsx", args=[scheme.pk])).content))
     sheet = book.worksheets[0]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "141021")
     assert row[3] is None and row[4:6] == (85, 100) and row[8] == 92.5
+    # with full points instead, no "—" in the league and no footnote for it
+    services.save_item(people[Role.ASSESSOR], scheme, {"no_basis": NoBasis.FULL}, scheme.delivery)
+    detail = client.get(reverse("assessment-scheme", args=[scheme.pk])).content.decode()
+    assert "— in an item's column" not in detail and "nothing to score: full points" in detail

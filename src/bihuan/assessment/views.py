@@ -168,6 +168,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problems = (
         services.problems_before_opening(scheme) if scheme.state == SchemeState.DRAFT and "open" in allowed else []
     )
+    rows = league_rows(data, scheme)
     context = {
         "title": str(scheme),
         "scheme": scheme,
@@ -182,7 +183,8 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": problems,
         "data": data,
         "as_of": data["as_of"],
-        "rows": league_rows(data, scheme),
+        "rows": rows,
+        "weight_spread": any(value is None for row in rows for value in row["points"]),  # "—" needs its footnote
         "sees_all": "view_all" in allowed,
         "manual_items": [item for item in items if item.method == Method.MANUAL],
         "pending": Exemption.objects.filter(adjustment__scheme=scheme, status=ExemptionStatus.PENDING).count()
