@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from docx import Document as WordDocument
 
 from bihuan.assessment.models import Adjustment, Exemption, Result, Scheme, SchemeState
@@ -42,6 +43,8 @@ def test_both_schemes_are_published_with_a_result_per_unit(schemes):
     for scheme in schemes:
         event = AuditEvent.objects.get(action="scheme.published", object_id=str(scheme.pk))
         assert event.changes["snapshot_sha256"] == snapshot_digest(scheme.snapshot)
+        # the results are as of the day they were published, not of a later day
+        assert scheme.snapshot["as_of"] == timezone.localdate(scheme.published_at).isoformat()
     assert verify_chain().ok
 
 

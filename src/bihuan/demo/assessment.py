@@ -13,6 +13,7 @@ from typing import Any
 
 import docx
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from bihuan.assessment import services
 from bihuan.assessment.models import AdjustmentKind, Method, NoBasis, Scheme, SchemeState
@@ -48,9 +49,10 @@ def load_demo_assessment(today: date) -> dict[str, int]:
         clock.set(clock.at + timedelta(minutes=3))
         _fault_tolerance(assessor, users, counties, departments, today)
         graded = {}
+        published_on = timezone.localdate(clock.at)  # facts as of the day the results are published, not later
         for scheme in (counties, departments):
-            scheme = services.move(assessor, scheme, SchemeState.PREVIEW, today=today)
-            scheme = services.move(assessor, scheme, SchemeState.PUBLISHED, today=today)
+            scheme = services.move(assessor, scheme, SchemeState.PREVIEW, today=published_on)
+            scheme = services.move(assessor, scheme, SchemeState.PUBLISHED, today=published_on)
             clock.set(clock.at + timedelta(minutes=1))
             graded[scheme.name] = scheme.results.count()
     return graded
