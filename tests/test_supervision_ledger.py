@@ -21,6 +21,7 @@ from bihuan.supervision.services import report_step, save_report, save_task, tas
 from bihuan.supervision.warnings import RED
 
 TITLE, WARNING, LATEST, PROGRESS = 3, 12, 10, 9  # column indexes (0-based) in the ledger
+HEADER_ROW = 2  # 1-based: the title, then the headings
 
 
 @pytest.fixture
@@ -160,6 +161,11 @@ def test_cli_export(tasks, people, own_unit, other_unit, tmp_path, capsys):
     with pytest.raises(SystemExit) as everything:
         cli_main(["export", "tasks", str(target)])
     assert everything.value.code == 0 and len(rows_of(sheet_of(target.read_bytes()))) == 5
+    headings = [cell.value for cell in sheet_of(target.read_bytes())[HEADER_ROW]]
+    assert "状态" in headings  # in the deployment's language by default, like the web's export
+    with pytest.raises(SystemExit) as english:
+        cli_main(["export", "tasks", str(target), "--language", "en"])
+    assert english.value.code == 0 and "Status" in [c.value for c in sheet_of(target.read_bytes())[HEADER_ROW]]
     with pytest.raises(SystemExit) as unknown:
         cli_main(["export", "tasks", str(tmp_path / "x.xlsx"), "--unit", "NOPE"])
     assert unknown.value.code == 2 and "NOPE" in capsys.readouterr().err

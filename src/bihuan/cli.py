@@ -397,6 +397,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{args.file}: the folder {path.parent} does not exist", file=sys.stderr)
         return 2
     _require_migrated()
+    from django.utils import translation
+
     from bihuan.core.roles import SYSTEM
     from bihuan.org.models import Unit
     from bihuan.supervision.ledger import export_tasks
@@ -408,7 +410,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"bihuan export: no unit has the code {args.unit!r}", file=sys.stderr)
             return 2
     started = time.monotonic()
-    count = export_tasks(SYSTEM, str(path), year=args.year, unit=unit)
+    with translation.override(args.language):  # the ledger's headings and values, as the web's export gives them
+        count = export_tasks(SYSTEM, str(path), year=args.year, unit=unit)
     print(f"{args.kind}: {count} written to {path} in {time.monotonic() - started:.1f}s")
     return 0
 
@@ -667,6 +670,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", help="the .xlsx file to write (replaced if it exists)")
     export.add_argument("--year", type=int, metavar="Y", help="only the tasks of this year, e.g. 2025")
     export.add_argument("--unit", metavar="CODE", help="only the tasks this unit leads or takes part in (unit code)")
+    export.add_argument(
+        "--language", choices=["zh-hans", "en"], default="zh-hans", help="the ledger's language (default zh-hans)"
+    )
     export.set_defaults(func=cmd_export)
 
     league = sub.add_parser(
