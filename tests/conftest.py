@@ -69,6 +69,13 @@ def login(client) -> Callable[[Any], Any]:
 
 
 @pytest.fixture(autouse=True)
+def deadlines_on_calendar_days(settings):
+    """Report deadlines fall on the calendar day here, so that hand-worked figures and dates counted from today
+    do not move with the weekday the suite runs on; tests/test_deadlines.py covers moving them to working days."""
+    settings.BIHUAN = {**settings.BIHUAN, "DEADLINES_ON_WORKING_DAYS": False}
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the deployment's language (the CLI switches its own process to English)."""
     from django.conf import settings

@@ -266,6 +266,8 @@ BIHUAN = {
     # year: dates and ranges, e.g. "2026-10-01..2026-10-07" (bulletins are drafted on the first working day)
     "HOLIDAYS": parse_dates("BIHUAN_HOLIDAYS", os.environ.get("BIHUAN_HOLIDAYS", "")),
     "WORKDAYS": parse_dates("BIHUAN_WORKDAYS", os.environ.get("BIHUAN_WORKDAYS", "")),
+    # A report deadline on a weekend or public holiday moves to the next working day (遇节假日顺延)
+    "DEADLINES_ON_WORKING_DAYS": os.environ.get("BIHUAN_DEADLINES_ON_WORKING_DAYS", "1") != "0",
 }
 BIHUAN_BASE_URL = os.environ.get("BIHUAN_BASE_URL", "")  # for links in e-mails, e.g. https://bihuan.example.gov.cn
 

@@ -37,6 +37,7 @@ from bihuan.assessment.models import (
     Scheme,
     SchemeState,
 )
+from bihuan.core.calendar import WorkCalendar, deadline_calendar
 from bihuan.core.models import AuditEvent
 from bihuan.indicators import selectors as indicator_selectors
 from bihuan.indicators.models import Observation, Target
@@ -145,11 +146,18 @@ def delivery_facts(scheme: Scheme, unit_ids: list[int], day: date) -> dict[int, 
             returns[found[0]].append((found[1], timezone.localdate(at).isoformat()))
     result = {unit_id: DeliveryTrail() for unit_id in unit_ids}
     counts: dict[int, dict[str, int]] = {u: defaultdict(int) for u in unit_ids}
+    deadlines = deadline_calendar()
     for task in tasks:
         trail = result[task.lead_unit_id]
         trail.tasks += 1
         _task_delivery(
-            task, day, submitted.get(task.pk, {}), returns.get(task.pk, []), trail, counts[task.lead_unit_id]
+            task,
+            day,
+            submitted.get(task.pk, {}),
+            returns.get(task.pk, []),
+            trail,
+            counts[task.lead_unit_id],
+            deadlines,
         )
     for unit_id, trail in result.items():
         c = counts[unit_id]
@@ -165,6 +173,7 @@ def _task_delivery(
     returned: list[tuple[str, str]],
     trail: DeliveryTrail,
     counts: dict[str, int],
+    deadlines: WorkCalendar | None,
 ) -> None:
     ref = {"task": task.pk, "number": task.number, "title": task.title}
     closed_by_day = task.status == CLOSED and task.closed_on is not None and task.closed_on <= day
@@ -194,7 +203,7 @@ def _task_delivery(
         closed_on=task.closed_on,
         submitted=submitted,
     )
-    for outcome in report_outcomes(record, day):  # periods due before `day`, as the statistics count them
+    for outcome in report_outcomes(record, day, deadlines):  # periods due before `day`, as the statistics count
         counts["reports_due"] += 1
         if outcome.on_time:
             counts["reports_on_time"] += 1

@@ -5,7 +5,9 @@ the deployment's to set (BIHUAN_HOLIDAYS, BIHUAN_WORKDAYS), not bihuan's to gues
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +46,38 @@ def working_day(day: date) -> bool:
     from django.conf import settings
 
     return is_working_day(day, settings.BIHUAN["HOLIDAYS"], settings.BIHUAN["WORKDAYS"])
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """A deployment's working days, hashable so that cached schedules can be keyed by it."""
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        return is_working_day(day, self.holidays, self.workdays)
+
+    def on_or_after(self, day: date) -> date:
+        """`day` if it is a working day, else the next one (遇节假日顺延)."""
+        for shift in range(366):  # a year without a working day is a misconfiguration; keep the day then
+            candidate = day + timedelta(days=shift)
+            if self.is_working_day(candidate):
+                return candidate
+        return day
+
+
+def deadline_calendar() -> WorkCalendar | None:
+    """The calendar report deadlines follow: a deadline on a weekend or public holiday moves to the next
+    working day, unless the deployment keeps deadlines on the calendar day (BIHUAN_DEADLINES_ON_WORKING_DAYS=0)."""
+    from django.conf import settings
+
+    if not settings.BIHUAN["DEADLINES_ON_WORKING_DAYS"]:
+        return None
+    return _calendar(frozenset(settings.BIHUAN["HOLIDAYS"]), frozenset(settings.BIHUAN["WORKDAYS"]))
+
+
+@lru_cache(maxsize=8)
+def _calendar(holidays: frozenset[date], workdays: frozenset[date]) -> WorkCalendar:
+    """One calendar object per setting: schedules are cached by it, for every task on every page."""
+    return WorkCalendar(holidays, workdays)

@@ -30,6 +30,7 @@ from django.utils import timezone
 from bihuan.blueprint.models import Category, Goal
 from bihuan.blueprint.services import save_goal
 from bihuan.core import audit
+from bihuan.core.calendar import deadline_calendar
 from bihuan.core.roles import SYSTEM, Role
 from bihuan.org.models import Unit
 from bihuan.org.services import save_user
@@ -539,7 +540,7 @@ class TaskScript:
         if self.started is None:
             return []
         begin = max(self.start, self.assigned)
-        periods = report_periods(self.cadence, self.report_day, begin, self.final_due)
+        periods = report_periods(self.cadence, self.report_day, begin, self.final_due, deadline_calendar())
         short = self.cadence in ("weekly", "fortnightly")
         planned: list[Planned] = []
         best = 0

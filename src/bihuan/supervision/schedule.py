@@ -12,14 +12,19 @@ A task reports on a cadence. Each period has a key written the way the whole pro
 - quarterly: every calendar quarter; due on day `report_day` of the month after the quarter.
 
 Periods run from the one containing `start` to the one containing `end` (the task's due date).
+
+With a working calendar (`core.calendar.deadline_calendar`, the deployment's), a due date on a weekend or
+public holiday moves to the next working day (遇节假日顺延): “5 October” in a Golden Week becomes the 9th.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
+
+from bihuan.core.calendar import WorkCalendar, deadline_calendar
 
 CADENCES = ("weekly", "fortnightly", "monthly", "quarterly")
 
@@ -72,15 +77,23 @@ def _months(start: date, end: date, months: int, report_day: int) -> list[Period
     return periods
 
 
-def report_periods(cadence: str, report_day: int, start: date, end: date) -> list[Period]:
-    """The periods a task with this cadence reports for between `start` and `end`, in order."""
-    return list(_report_periods(cadence, report_day, start, end))
+def report_periods(
+    cadence: str, report_day: int, start: date, end: date, deadlines: WorkCalendar | None = None
+) -> list[Period]:
+    """The periods a task with this cadence reports for between `start` and `end`, in order; with `deadlines`,
+    each due on that calendar's working day on or after the stated one."""
+    return list(_report_periods(cadence, report_day, start, end, deadlines))
 
 
 @lru_cache(maxsize=65536)
-def _report_periods(cadence: str, report_day: int, start: date, end: date) -> tuple[Period, ...]:
+def _report_periods(
+    cadence: str, report_day: int, start: date, end: date, deadlines: WorkCalendar | None
+) -> tuple[Period, ...]:
     """Cached: pages and statistics ask for the same task's periods again and again (a few MB at most)."""
-    return tuple(_compute_periods(cadence, report_day, start, end))
+    periods = _compute_periods(cadence, report_day, start, end)
+    if deadlines is None:
+        return tuple(periods)
+    return tuple(replace(p, due=deadlines.on_or_after(p.due)) for p in periods)
 
 
 def _compute_periods(cadence: str, report_day: int, start: date, end: date) -> list[Period]:
@@ -105,6 +118,7 @@ def reporting_start(start: date | None, assigned_on: date | None, created_on: da
 
 
 def periods_of(task: object) -> list[Period]:
-    """The report periods of a key task (anything with the KeyTask attributes), from `reporting_start`."""
+    """The report periods of a key task (anything with the KeyTask attributes), from `reporting_start`, due
+    by the deployment's deadline calendar."""
     begin = reporting_start(task.start, task.assigned_on, task.created_at.date())  # type: ignore[attr-defined]
-    return report_periods(task.cadence, task.report_day, begin, task.due)  # type: ignore[attr-defined]
+    return report_periods(task.cadence, task.report_day, begin, task.due, deadline_calendar())  # type: ignore[attr-defined]

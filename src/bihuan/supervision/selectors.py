@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bihuan.blueprint.models import Category
+from bihuan.core.calendar import deadline_calendar
 from bihuan.core.policy import policy
 from bihuan.core.roles import SYSTEM as SYSTEM_ACTOR
 from bihuan.core.roles import Role, role_of, unit_id_of
@@ -519,6 +520,7 @@ def statistics(user: Any, today: date, by: str = "unit", year: int | None = None
         units = sorted({t.lead_unit for t in task_list}, key=lambda u: (u.sort_order, u.code))
         groups = [stats.Group(u.code, u.label) for u in units]
         key_of = lambda t: t.lead_unit.code  # noqa: E731
+    deadlines = deadline_calendar()
     records = [
         stats.TaskRecord(
             id=t.pk,
@@ -537,8 +539,8 @@ def statistics(user: Any, today: date, by: str = "unit", year: int | None = None
     return stats.Statistics(
         by=by,
         year=year,
-        table=stats.table(records, today, groups),
-        trend=stats.trend(records, today, stats.trend_months(today, year)),
+        table=stats.table(records, today, groups, deadlines),
+        trend=stats.trend(records, today, stats.trend_months(today, year), deadlines),
         years=years,
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bihuan.core import audit, files
+from bihuan.core.calendar import deadline_calendar
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict, save_model
 from bihuan.org.models import Unit
@@ -141,7 +142,8 @@ def task_periods(task: KeyTask) -> list[Period]:
     """The periods a report may be written for: those owed (from `schedule.periods_of`) and those from the
     task's start, even before it was assigned (not owed, but they may be reported). Fortnights are paired
     from their first week, so the two can differ for a fortnightly task; both are accepted."""
-    from_start = report_periods(task.cadence, task.report_day, task.start or task.created_at.date(), task.due)
+    begin = task.start or task.created_at.date()
+    from_start = report_periods(task.cadence, task.report_day, begin, task.due, deadline_calendar())
     owed = periods_of(task)
     keys = {p.key for p in owed}
     return sorted([*owed, *(p for p in from_start if p.key not in keys)])

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bihuan.core.calendar import WorkCalendar
 from bihuan.supervision.schedule import report_periods
 from bihuan.supervision.warnings import GREEN, OPEN_STATES, RED, YELLOW
 
@@ -151,14 +152,15 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def report_outcomes(task: TaskRecord, today: date) -> list[ReportOutcome]:
-    """The task's report periods due before today (see the module's definitions), each on time or late."""
+def report_outcomes(task: TaskRecord, today: date, deadlines: WorkCalendar | None = None) -> list[ReportOutcome]:
+    """The task's report periods due before today (see the module's definitions), each on time or late; with
+    `deadlines`, a deadline on a day off is the next working day's."""
     if task.status not in REPORTING:
         return []
     closed = task.closed_on if task.status == CLOSED else None
     stop = today if closed is None else min(today, closed)  # the day a missing report stops getting later
     outcomes = []
-    for period in report_periods(task.cadence, task.report_day, task.start, task.due):
+    for period in report_periods(task.cadence, task.report_day, task.start, task.due, deadlines):
         if period.due >= today or (closed is not None and period.due > closed):
             break  # periods come in order of due date
         submitted = task.submitted.get(period.key)
@@ -171,13 +173,15 @@ def report_outcomes(task: TaskRecord, today: date) -> list[ReportOutcome]:
     return outcomes
 
 
-def table(tasks: Iterable[TaskRecord], today: date, groups: Sequence[Group] = ()) -> Table:
+def table(
+    tasks: Iterable[TaskRecord], today: date, groups: Sequence[Group] = (), deadlines: WorkCalendar | None = None
+) -> Table:
     """One row per group, in the order of `groups` (shown even when empty), then any other group a task
     names, by key; and the totals row over every task."""
     rows = {g.key: Row(g.key, g.label) for g in groups}
     total = Row("", "")
     for task in tasks:
-        outcomes = report_outcomes(task, today)
+        outcomes = report_outcomes(task, today, deadlines)
         rows.setdefault(task.group, Row(task.group, task.group)).add(task, outcomes)
         total.add(task, outcomes)
     known = [rows[g.key] for g in groups]
@@ -197,7 +201,9 @@ def trend_months(today: date, year: int | None = None) -> list[str]:
     return months[::-1]
 
 
-def trend(tasks: Iterable[TaskRecord], today: date, months: Sequence[str]) -> list[Month]:
+def trend(
+    tasks: Iterable[TaskRecord], today: date, months: Sequence[str], deadlines: WorkCalendar | None = None
+) -> list[Month]:
     """Tasks closed and reports due (and how many on time) in each of `months`."""
     result = {key: Month(key) for key in months}
     for task in tasks:
@@ -205,7 +211,7 @@ def trend(tasks: Iterable[TaskRecord], today: date, months: Sequence[str]) -> li
             month = result.get(_month(task.closed_on))
             if month is not None:
                 month.closed += 1
-        for outcome in report_outcomes(task, today):
+        for outcome in report_outcomes(task, today, deadlines):
             month = result.get(_month(outcome.due))
             if month is not None:
                 month.reports_due += 1
