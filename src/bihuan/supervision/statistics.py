@@ -9,7 +9,8 @@ Every figure, and what it is divided by (the user guide says the same in words):
 - **closure rate** = closed / (total − cancelled − draft): a cancelled task will never be closed and a
   draft was never handed out. None (shown "—") when that is 0.
 - **reports due**: the report periods (`schedule.report_periods`, from `schedule.reporting_start` to the
-  task's due date) whose due date is before today, of tasks that are open or closed; for a closed task only
+  task's due date; a due date on a day off moved to the next working day by the deployment's calendar,
+  ADR 8) whose due date is before today, of tasks that are open or closed; for a closed task only
   the periods due on or before the day it was closed. Drafts, suspended and cancelled tasks owe none (the
   day a task was suspended is kept only in the audit log, so its past periods cannot be told apart).
   A period due today is counted tomorrow: until the day is over the report can still come in on time.
