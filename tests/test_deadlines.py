@@ -50,26 +50,21 @@ def test_the_schedule_moves_due_dates_and_keeps_the_periods():
     assert [p.due for p in weekly] == [date(2026, 11, 9), date(2026, 11, 16)]
 
 
-def test_the_deployment_decides(settings):
+@pytest.fixture
+def golden_week(settings):
+    """The deployment moves deadlines to working days and lists the National Day holiday."""
     settings.BIHUAN = {
         **settings.BIHUAN,
         "DEADLINES_ON_WORKING_DAYS": True,
         "HOLIDAYS": GOLDEN_WEEK.holidays,
         "WORKDAYS": GOLDEN_WEEK.workdays,
     }
+
+
+def test_the_deployment_decides(golden_week, settings):
     assert deadline_calendar() == GOLDEN_WEEK
     settings.BIHUAN = {**settings.BIHUAN, "DEADLINES_ON_WORKING_DAYS": False}
     assert deadline_calendar() is None
-
-
-@pytest.fixture
-def golden_week(settings):
-    settings.BIHUAN = {
-        **settings.BIHUAN,
-        "DEADLINES_ON_WORKING_DAYS": True,
-        "HOLIDAYS": GOLDEN_WEEK.holidays,
-        "WORKDAYS": GOLDEN_WEEK.workdays,
-    }
 
 
 @pytest.fixture
