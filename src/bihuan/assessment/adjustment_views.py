@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from bihuan.assessment import importers, selectors, services, wording
 from bihuan.assessment.forms import AdjustmentForm, ManualScoreRowForm, ReasonForm
 from bihuan.assessment.models import Adjustment, AdjustmentKind, Item, ManualScore, Method, Scheme
-from bihuan.assessment.views import STATE_BADGES, attempt, scheme_url, visible_scheme
+from bihuan.assessment.views import STATE_BADGES, add_files, attempt, scheme_url, visible_scheme
 from bihuan.core.files import kept_file_response
 from bihuan.core.policy import policy
 from bihuan.core.services import Conflict
@@ -166,13 +166,7 @@ def adjustment_files(request: HttpRequest, pk: int, adjustment_pk: int) -> HttpR
     scheme = visible_scheme(request.user, pk)
     adjustment = get_object_or_404(selectors.adjustments(request.user, scheme), pk=adjustment_pk)
     policy.require(request.user, "add_evidence", adjustment)
-    if request.method == "POST":
-        uploads = request.FILES.getlist("files")
-        attempt(
-            request,
-            lambda: services.add_evidence(request.user, adjustment, uploads),
-            _("%(count)s file(s) added.") % {"count": len(uploads)},
-        )
+    add_files(request, adjustment)
     return redirect(adjustments_url(scheme))
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from bihuan.assessment import selectors, services, wording
 from bihuan.assessment.forms import DecisionForm, ExemptionFilter, ExemptionRequestForm, PrecedentSearch
 from bihuan.assessment.models import Adjustment, Exemption, ExemptionStatus
-from bihuan.assessment.views import attempt
+from bihuan.assessment.views import add_files
 from bihuan.core.policy import policy
 from bihuan.core.tables import Col, xlsx_response
 from bihuan.org.views import form_write
@@ -131,13 +131,7 @@ def exemption_files(request: HttpRequest, pk: int) -> HttpResponse:
     """More evidence files for a request still waiting for its decision, from its page."""
     exemption = get_object_or_404(selectors.exemptions(request.user), pk=pk)
     policy.require(request.user, "add_evidence", exemption)
-    if request.method == "POST":
-        uploads = request.FILES.getlist("files")
-        attempt(
-            request,
-            lambda: services.add_evidence(request.user, exemption, uploads),
-            _("%(count)s file(s) added.") % {"count": len(uploads)},
-        )
+    add_files(request, exemption)
     return redirect(exemption_url(exemption))
 
 

@@ -72,6 +72,18 @@ def attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
     return False
 
 
+def add_files(request: HttpRequest, record: Any) -> None:
+    """More evidence files for an adjustment or a fault-tolerance request, from the POST's `files`; the
+    caller has checked `add_evidence` and leads back to the record's page."""
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        attempt(
+            request,
+            lambda: services.add_evidence(request.user, record, uploads),
+            _("%(count)s file(s) added.") % {"count": len(uploads)},
+        )
+
+
 # ---- the list --------------------------------------------------------------------------------------
 
 
